@@ -1,0 +1,595 @@
+"""The public shapes of Harbor's REST API: plain pydantic, shared by node, SDK and connectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
+
+PORT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}$"
+ACTION_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+AGENT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+TOKEN_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
+#: A scope is a shell-style glob over qualified action names: ``github-*.list_*``.
+SCOPE_PATTERN = r"^[a-z0-9_*?\[\]!-]+\.[a-z0-9_*?\[\]!-]+$"
+
+URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+Scope = Annotated[str, Field(pattern=SCOPE_PATTERN, max_length=200)]
+Risk = Literal["read", "write", "destructive"]
+Effect = Literal["allow", "deny", "require_approval"]
+Role = Literal["operator", "agent"]
+
+
+class Model(BaseModel):
+    """Base of every public model: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemError(Model):
+    """One precise error inside a problem document, located by JSON pointer."""
+
+    pointer: str = Field(description="JSON pointer (RFC 6901) to the offending value")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document with Harbor's stable ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable error code")
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[ProblemError] | None = None
+
+
+# --- Health and plugins -------------------------------------------------------------------
+
+
+class PluginInfo(Model):
+    """One plugin the node tried to load."""
+
+    name: str = Field(description="Entry-point name or built-in module name")
+    distribution: str | None = Field(None, description="The distribution that ships it")
+    version: str | None = None
+    builtin: bool = False
+    status: Literal["loaded", "failed"]
+    error: str | None = Field(None, description="Why it failed to load (operator only)")
+    connectors: list[str] = Field(default_factory=list)
+
+
+class HealthPlugins(Model):
+    """Names of loaded and failed plugins."""
+
+    loaded: list[str]
+    failed: list[str]
+
+
+class Health(Model):
+    """``GET /api/v1/health``: public liveness and readiness of the node."""
+
+    status: Literal["ok", "degraded", "unavailable"]
+    version: str
+    database: Literal["ok", "unreachable"]
+    plugins: HealthPlugins
+    details: list[PluginInfo] | None = Field(
+        None, description="Per-plugin details including errors; only for the operator"
+    )
+
+
+# --- Setup and identity -------------------------------------------------------------------
+
+
+class SetupRequest(Model):
+    """Exchange the one-time setup token for the operator password."""
+
+    setup_token: str = Field(min_length=1)
+    password: str = Field(min_length=12, max_length=1024)
+
+
+class LoginRequest(Model):
+    """Sign in as the operator and receive an operator API token."""
+
+    password: str = Field(min_length=1, max_length=1024)
+    token_name: str = Field("login", pattern=TOKEN_NAME_PATTERN)
+    expires_in_days: int | None = Field(30, ge=1, le=3650)
+
+
+class PasswordChange(Model):
+    """Change the operator password."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=12, max_length=1024)
+
+
+class Whoami(Model):
+    """Who the presented credential belongs to."""
+
+    role: Role
+    name: str
+    scopes: list[str] | None = None
+
+
+class TokenCreate(Model):
+    """A new operator API token."""
+
+    name: str = Field(pattern=TOKEN_NAME_PATTERN)
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class TokenPublic(Model):
+    """An operator API token as listed: never the token itself."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the token, to recognise it")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    """A token just created; ``token`` is shown this once and never again."""
+
+    token: str
+
+
+class AgentKeyPublic(Model):
+    """An agent API key as listed: never the key itself."""
+
+    id: int
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class AgentKeyCreate(Model):
+    """A new key for an existing agent."""
+
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class AgentKeyCreated(AgentKeyPublic):
+    """A key just created; ``key`` is shown this once and never again."""
+
+    key: str
+
+
+class AgentCreate(Model):
+    """A new agent identity with its first API key."""
+
+    name: str = Field(pattern=AGENT_NAME_PATTERN)
+    description: str = Field("", max_length=2000)
+    scopes: list[Scope] = Field(
+        default_factory=list,
+        description="Shell-style globs over qualified action names, e.g. 'github-*.list_*'",
+    )
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class AgentPublic(Model):
+    """An agent as the operator sees it."""
+
+    id: int
+    name: str
+    description: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    keys: list[AgentKeyPublic]
+
+
+class AgentCreated(Model):
+    """An agent just created, with its first key shown this once."""
+
+    agent: AgentPublic
+    key: AgentKeyCreated
+
+
+# --- Operator state -----------------------------------------------------------------------
+
+
+class DefaultEffects(Model):
+    """What policy answers when no rule matches, by the action's risk."""
+
+    read: Effect = "allow"
+    write: Effect = "require_approval"
+    destructive: Effect = "deny"
+
+
+class OperatorSettings(Model):
+    """Operator state: edited through API, UI and CLI, stored in the database."""
+
+    public_url: str | None = Field(
+        None,
+        pattern=URL_PATTERN,
+        max_length=2048,
+        description="Base URL used in links the node sends out (approval notifications)",
+    )
+    approval_ttl_seconds: int = Field(3600, ge=60, le=30 * 24 * 3600)
+    default_effects: DefaultEffects = Field(default_factory=DefaultEffects)
+    trusted_dock_publishers: list[str] = Field(default_factory=list)
+    trusted_sources: list[str] = Field(default_factory=list)
+
+
+class OperatorSettingsUpdate(Model):
+    """A partial update of operator state; omitted fields keep their value."""
+
+    public_url: str | None = Field(None, pattern=URL_PATTERN, max_length=2048)
+    approval_ttl_seconds: int | None = Field(None, ge=60, le=30 * 24 * 3600)
+    default_effects: DefaultEffects | None = None
+    trusted_dock_publishers: list[str] | None = None
+    trusted_sources: list[str] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller actually sent."""
+        return self.model_dump(exclude_unset=True)
+
+
+# --- Policy -------------------------------------------------------------------------------
+
+
+class PolicyRequest(Model):
+    """What a policy is asked about: one agent calling one action version with arguments."""
+
+    agent: str
+    action: str = Field(description="Qualified action name, port.action")
+    port: str
+    version: int
+    risk: Risk
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class PolicyDecision(Model):
+    """A policy answer: the effect and what made it."""
+
+    effect: Effect
+    source: str = Field("", description="The rule or plugin that made the decision")
+    reason: str = ""
+    approvals_required: int = Field(1, ge=1)
+
+
+# --- Connectors and ports -----------------------------------------------------------------
+
+PortStatus = Literal["ready", "needs_secrets", "needs_reconnect", "unhealthy", "disabled"]
+DraftStatus = Literal["draft", "validated", "tested", "published", "rejected"]
+ActionState = Literal["enabled", "disabled", "archived"]
+
+
+class ActionKindInfo(Model):
+    """One kind of action a connector offers, with the schema of its definition."""
+
+    name: str
+    title: str
+    description: str
+    definition_schema: dict[str, Any]
+    default_risk: Risk
+
+
+class ActionTemplateInfo(Model):
+    """A ready action a connector suggests for new ports."""
+
+    name: str
+    kind: str
+    description: str
+    risk: Risk
+    input_schema: dict[str, Any]
+    definition: dict[str, Any]
+
+
+class ConnectorInfo(Model):
+    """An installed connector type."""
+
+    type: str
+    title: str
+    description: str
+    distribution: str | None = None
+    version: str | None = None
+    config_schema: dict[str, Any]
+    secret_fields: list[str]
+    required_secrets: list[str]
+    action_kinds: list[ActionKindInfo]
+    receives_events: bool = False
+    oauth: bool = False
+
+
+class PortCreate(Model):
+    """A new port: a named instance of a connector. Secrets are set separately."""
+
+    name: str = Field(pattern=PORT_NAME_PATTERN)
+    connector: str = Field(min_length=1, max_length=64)
+    description: str = Field("", max_length=2000)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class PortUpdate(Model):
+    """A partial update of a port; omitted fields keep their value."""
+
+    description: str | None = Field(None, max_length=2000)
+    config: dict[str, Any] | None = None
+    disabled: bool | None = None
+
+
+class SecretInfo(Model):
+    """Whether a secret is set, and how; never its value."""
+
+    name: str
+    set: bool
+    required: bool
+    kind: Literal["value", "reference"] | None = None
+    reference_scheme: str | None = None
+    set_at: datetime | None = None
+
+
+SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
+SecretReference = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+|keyring:[^/]+/.+)$", max_length=1024
+    ),
+]
+
+
+class SecretSet(Model):
+    """Set a secret: a value Harbor stores encrypted, or a reference resolved at call time."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["value"]}, {"required": ["reference"]}]},
+    )
+
+    value: SecretValue | SkipJsonSchema[None] = None
+    reference: SecretReference | SkipJsonSchema[None] = Field(
+        None, description="env:NAME, file:/absolute/path or keyring:service/name"
+    )
+
+
+class PortCheck(Model):
+    """The stored result of a port's connection test."""
+
+    ok: bool
+    message: str
+    checked_at: datetime
+
+
+class PortPublic(Model):
+    """A port as the operator sees it."""
+
+    name: str
+    connector: str
+    description: str
+    config: dict[str, Any]
+    status: PortStatus
+    secrets: list[SecretInfo]
+    last_check: PortCheck | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- Drafts and actions -------------------------------------------------------------------
+
+
+class DraftCreate(Model):
+    """A new draft: an unpublished version of an action on a port."""
+
+    action: str = Field(pattern=ACTION_NAME_PATTERN)
+    kind: str = Field(min_length=1, max_length=64)
+    description: str = Field("", max_length=4000, description="What the action does, for agents")
+    risk: Risk = "write"
+    input_schema: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+    definition: dict[str, Any] = Field(default_factory=dict)
+
+
+class DraftUpdate(Model):
+    """Change a draft; any change sends it back to ``draft`` for validation."""
+
+    description: str | None = Field(None, max_length=4000)
+    risk: Risk | None = None
+    input_schema: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
+
+
+class ValidationReport(Model):
+    """The result of validating a draft."""
+
+    ok: bool
+    errors: list[ProblemError]
+    validated_at: datetime
+
+
+class DraftTestRequest(Model):
+    """Sample arguments to run a draft once against its real port."""
+
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class DraftTestResult(Model):
+    """The outcome of a draft's test run."""
+
+    ok: bool
+    arguments: dict[str, Any]
+    result: Any = None
+    error: ProblemError | None = None
+    tested_at: datetime
+
+
+class DraftPublish(Model):
+    """Publish a validated draft; ``force`` publishes one that was not tested."""
+
+    force: bool = False
+
+
+class DraftReject(Model):
+    """Reject a draft with the reason."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DraftPublic(Model):
+    """A draft with its lifecycle state and results."""
+
+    id: int
+    port: str
+    action: str
+    kind: str
+    description: str
+    risk: Risk
+    input_schema: dict[str, Any]
+    definition: dict[str, Any]
+    status: DraftStatus
+    validation: ValidationReport | None
+    test: DraftTestResult | None
+    reason: str
+    published_version: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplatesApply(Model):
+    """Create drafts from a connector's starter templates (all of them when names is empty)."""
+
+    names: list[str] = Field(default_factory=list)
+
+
+class ActionVersionPublic(Model):
+    """One immutable published version of an action."""
+
+    version: int
+    kind: str
+    description: str
+    risk: Risk
+    input_schema: dict[str, Any]
+    definition: dict[str, Any]
+    forced: bool
+    draft_id: int | None
+    rolled_back_from: int | None
+    published_at: datetime
+
+
+class ActionPublic(Model):
+    """An action on a port, with its current published version."""
+
+    port: str
+    name: str
+    qualified_name: str
+    state: ActionState
+    current_version: int
+    current: ActionVersionPublic
+    updated_at: datetime
+
+
+class ActionStateUpdate(Model):
+    """Enable, disable or archive an action."""
+
+    state: ActionState
+
+
+class ActionRollback(Model):
+    """Publish the definition of an earlier version as a new version."""
+
+    version: int = Field(ge=1)
+
+
+class DiffEntry(Model):
+    """One difference between two versions, located by JSON pointer."""
+
+    pointer: str
+    before: Any = None
+    after: Any = None
+    change: Literal["added", "removed", "changed"]
+
+
+class ActionDiff(Model):
+    """What changed from one version of an action to another."""
+
+    from_version: int
+    to_version: int
+    changes: list[DiffEntry]
+
+
+class AuditVerify(Model):
+    """The result of verifying the audit chain."""
+
+    ok: bool
+    checked: int
+    head_seq: int
+    first_broken_seq: int | None
+    message: str
+
+
+__all__ = [
+    "ACTION_NAME_PATTERN",
+    "AGENT_NAME_PATTERN",
+    "PORT_NAME_PATTERN",
+    "SCOPE_PATTERN",
+    "TOKEN_NAME_PATTERN",
+    "URL_PATTERN",
+    "ActionDiff",
+    "ActionKindInfo",
+    "ActionPublic",
+    "ActionRollback",
+    "ActionState",
+    "ActionStateUpdate",
+    "ActionTemplateInfo",
+    "ActionVersionPublic",
+    "AgentCreate",
+    "AgentCreated",
+    "AgentKeyCreate",
+    "AgentKeyCreated",
+    "AgentKeyPublic",
+    "AgentPublic",
+    "AuditVerify",
+    "ConnectorInfo",
+    "DefaultEffects",
+    "DiffEntry",
+    "DraftCreate",
+    "DraftPublic",
+    "DraftPublish",
+    "DraftReject",
+    "DraftStatus",
+    "DraftTestRequest",
+    "DraftTestResult",
+    "DraftUpdate",
+    "Effect",
+    "Health",
+    "HealthPlugins",
+    "LoginRequest",
+    "Model",
+    "OperatorSettings",
+    "OperatorSettingsUpdate",
+    "PasswordChange",
+    "PluginInfo",
+    "PolicyDecision",
+    "PolicyRequest",
+    "PortCheck",
+    "PortCreate",
+    "PortPublic",
+    "PortStatus",
+    "PortUpdate",
+    "Problem",
+    "ProblemError",
+    "Risk",
+    "Role",
+    "Scope",
+    "SecretInfo",
+    "SecretSet",
+    "SetupRequest",
+    "TemplatesApply",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenPublic",
+    "ValidationReport",
+    "Whoami",
+]

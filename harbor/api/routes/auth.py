@@ -1,0 +1,72 @@
+"""First-run setup, operator sign-in, whoami and password change."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from harbor.api.access import agent_access, public_access
+from harbor.api.deps import ActorDep, NodeDep, PrincipalDep
+from harbor.contracts import (
+    LoginRequest,
+    PasswordChange,
+    Problem,
+    SetupRequest,
+    TokenCreated,
+    Whoami,
+)
+from harbor.errors import Unauthorized
+from harbor.runtime import identity, setup
+from harbor.runtime.audit import Actor
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/setup",
+    response_model=TokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=public_access(),
+    responses={
+        401: {"model": Problem, "description": "Wrong or expired setup token"},
+        409: {"model": Problem, "description": "The operator is already set up"},
+    },
+)
+def complete_setup(body: SetupRequest, node: NodeDep) -> TokenCreated:
+    """Exchange the one-time setup token the node printed for the operator password."""
+    with node.store.session() as session:
+        return setup.complete_setup(session, body.setup_token, body.password)
+
+
+@router.post(
+    "/auth/login",
+    response_model=TokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=public_access(),
+    responses={401: {"model": Problem, "description": "Wrong password"}},
+)
+def login(body: LoginRequest, node: NodeDep) -> TokenCreated:
+    """Sign in with the operator password; returns a new operator token."""
+    operator = Actor(type="operator", name=identity.OPERATOR_NAME)
+    try:
+        with node.store.session(operator) as session:
+            identity.check_operator_password(session, body.password)
+            identity.record_login(session, ok=True)
+            return identity.create_operator_token(session, body.token_name, body.expires_in_days)
+    except Unauthorized:
+        with node.store.session() as session:
+            identity.record_login(session, ok=False)
+        raise
+
+
+@router.get("/auth/whoami", response_model=Whoami, openapi_extra=agent_access())
+def whoami(principal: PrincipalDep) -> Whoami:
+    """Who the presented credential belongs to (agents see their scopes)."""
+    scopes = list(principal.scopes) if principal.role == "agent" else None
+    return Whoami(role=principal.role, name=principal.name, scopes=scopes)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, node: NodeDep, actor: ActorDep) -> None:
+    """Change the operator password (the current one is required)."""
+    with node.store.session(actor) as session:
+        identity.change_operator_password(session, body.current_password, body.new_password)

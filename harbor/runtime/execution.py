@@ -1,0 +1,122 @@
+"""Running connector code once: connection checks and draft test runs.
+
+Database work happens in worker threads; the connector's coroutine runs on the event loop
+with the node's shared outbound client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from harbor.connector import AuthFailed, CallContext, CheckResult, Connector, ConnectorError
+from harbor.contracts import PortPublic, ProblemError
+from harbor.node import Node
+from harbor.runtime import secrets
+from harbor.runtime.audit import Actor, record_change
+from harbor.runtime.connectors import get_connector
+from harbor.runtime.ports import get_port, port_public
+from harbor.store.types import utcnow
+
+CHECK_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PreparedPort:
+    """A port's connector, config and resolved secrets, ready for one run."""
+
+    name: str
+    connector: Connector
+    config: dict[str, Any]
+    secrets: dict[str, str]
+
+    def context(self, node: Node, **extra: Any) -> CallContext:
+        """The CallContext handed to the connector."""
+        return CallContext(
+            port=self.name,
+            config=self.config,
+            secrets=self.secrets,
+            http=node.outbound(),
+            **extra,
+        )
+
+
+def prepare_port(node: Node, name: str) -> PreparedPort:
+    """Load a port and resolve its secrets (blocking: call from a worker thread)."""
+    with node.store.session() as session:
+        port = get_port(session, name)
+        connector = get_connector(node, port.connector)
+        resolved = secrets.resolve_secrets(session, node.secret_box(), port)
+        return PreparedPort(port.name, connector, dict(port.config), resolved)
+
+
+def connector_error(err: BaseException) -> ProblemError:
+    """What the operator reads about a failed run (messages come from the connector)."""
+    if isinstance(err, TimeoutError):
+        return ProblemError(pointer="", message="the connector did not answer in time")
+    if isinstance(err, ConnectorError):
+        return ProblemError(pointer="", message=err.message)
+    return ProblemError(pointer="", message=f"the connector failed: {err.__class__.__name__}")
+
+
+def json_result(value: Any) -> Any:
+    """The connector's result as plain JSON (refusing what cannot be serialised)."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as err:
+        raise ConnectorError(f"the connector returned a result that is not JSON: {err}") from err
+
+
+async def check_port(node: Node, name: str, actor: Actor) -> PortPublic:
+    """Run the connector's connection test and store its outcome on the port."""
+    prepared = await anyio.to_thread.run_sync(prepare_port, node, name)
+    auth_failed = False
+    try:
+        result = await asyncio.wait_for(
+            prepared.connector.check(prepared.context(node)), CHECK_TIMEOUT_SECONDS
+        )
+    except AuthFailed as err:
+        result, auth_failed = CheckResult(ok=False, message=err.message), True
+    except Exception as err:  # any connector failure is a failed check, not a 500
+        result = CheckResult(ok=False, message=connector_error(err).message)
+    return await anyio.to_thread.run_sync(_store_check, node, name, actor, result, auth_failed)
+
+
+def _store_check(
+    node: Node, name: str, actor: Actor, result: CheckResult, auth_failed: bool
+) -> PortPublic:
+    with node.store.session(actor) as session:
+        port = get_port(session, name)
+        port.last_check_ok = result.ok
+        port.last_check_message = result.message[:2000]
+        port.last_check_at = utcnow()
+        port.auth_failed = auth_failed
+        session.add(port)
+        record_change(
+            session,
+            "port.checked",
+            f"port:{name}",
+            outcome="ok" if result.ok else ("auth_failed" if auth_failed else "failed"),
+            details={"message": result.message[:500]},
+        )
+        return port_public(session, node, port)
+
+
+async def run_once(
+    node: Node,
+    prepared: PreparedPort,
+    kind: str,
+    definition: dict[str, Any],
+    arguments: dict[str, Any],
+    *,
+    action: str,
+    timeout: float = CHECK_TIMEOUT_SECONDS,
+) -> Any:
+    """Execute one action on the port and return its JSON result (raises on failure)."""
+    ctx = prepared.context(node, kind=kind, action=action)
+    result = await asyncio.wait_for(prepared.connector.execute(ctx, definition, arguments), timeout)
+    return json_result(result)

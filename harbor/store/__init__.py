@@ -1,0 +1,7 @@
+"""Storage: SQLModel tables, the engine and sessions, Alembic migrations."""
+
+from harbor.store import models, ports  # noqa: F401  (register every table on the metadata)
+from harbor.store.engine import Store, create_db_engine, redacted_url
+from harbor.store.migrate import upgrade_database
+
+__all__ = ["Store", "create_db_engine", "redacted_url", "upgrade_database"]

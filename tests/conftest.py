@@ -1,0 +1,231 @@
+"""Shared fixtures for the core tests. The plugin-author kit (harbor.testing) is loaded too.
+
+Storage and API tests run on SQLite and on PostgreSQL: their ``harbor_database_url`` is
+parametrized by :func:`database_url_for`. ``HARBOR_TEST_DATABASES=sqlite`` limits a local
+run to SQLite; CI always runs both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from harbor.connector import (
+    ActionKind,
+    ActionTemplate,
+    AuthFailed,
+    CheckResult,
+    Connector,
+    ConnectorError,
+    RetryableError,
+    hookimpl,
+)
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HARBOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def test_databases() -> list[str]:
+    """The database backends this run covers."""
+    wanted = os.environ.get("HARBOR_TEST_DATABASES", "sqlite,postgresql")
+    return [name.strip() for name in wanted.split(",") if name.strip()]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A PostgreSQL database created for this test run and dropped at its end."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"harbor_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as err:  # pragma: no cover - a broken environment, not a test result
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({err.__class__.__name__}); "
+            "start it (see .ci/run) or set HARBOR_TEST_DATABASES=sqlite"
+        )
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    """Give the next test an empty schema in the run's database."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect database variants that HARBOR_TEST_DATABASES leaves out."""
+    wanted = set(test_databases())
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("harbor_database_url") if callspec else None
+        (drop if backend is not None and backend not in wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def database_url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL for the backend named by the fixture's parameter."""
+    backend = request.param
+    if backend == "postgresql":
+        url: str = request.getfixturevalue("postgres_database")
+        reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'harbor.db'}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- A loopback upstream and a connector that calls it -------------------------------------
+
+
+UPSTREAM_TOKEN = "upstream-token-PLANTED-9c41"
+
+
+class Upstream:
+    """A JSON HTTP server on 127.0.0.1 that records what it received."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, object]] = []
+        self.token = UPSTREAM_TOKEN
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                upstream.requests.append({"path": self.path, "headers": dict(self.headers)})
+                if self.headers.get("Authorization") != f"Bearer {upstream.token}":
+                    self._send(401, {"message": "bad credentials"})
+                elif self.path.startswith("/fail"):
+                    self._send(500, {"message": "upstream broke"})
+                else:
+                    self._send(200, {"path": self.path, "ok": True})
+
+            def _send(self, status: int, body: dict[str, object]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """A real HTTP server on loopback that wants ``Bearer UPSTREAM_TOKEN``."""
+    server = Upstream()
+    yield server
+    server.close()
+
+
+class LoopConnector(Connector):
+    """A small real connector: GET a path on the port's base URL with a bearer token."""
+
+    type = "loop"
+    title = "Loopback JSON"
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "base_url": {"type": "string", "pattern": "^http://"},
+            "token": {"type": "string", "writeOnly": True},
+        },
+        "required": ["base_url", "token"],
+        "additionalProperties": False,
+    }
+    action_kinds = {
+        "get": ActionKind(
+            title="GET a path",
+            definition_schema={
+                "type": "object",
+                "properties": {"path": {"type": "string", "pattern": "^/"}},
+                "required": ["path"],
+                "additionalProperties": False,
+            },
+            default_risk="read",
+        )
+    }
+    templates = [
+        ActionTemplate(
+            name="read_status",
+            kind="get",
+            description="Read the status page",
+            risk="read",
+            input_schema={"type": "object", "properties": {}},
+            definition={"path": "/status"},
+        )
+    ]
+
+    async def _get(self, ctx, path: str):
+        response = await ctx.http.get(
+            ctx.config["base_url"] + path,
+            headers={"Authorization": f"Bearer {ctx.secrets['token']}"},
+        )
+        if response.status_code == 401:
+            raise AuthFailed("the upstream rejected the token")
+        if response.status_code >= 500:
+            raise RetryableError(f"upstream answered {response.status_code}")
+        if response.status_code >= 400:
+            raise ConnectorError(f"upstream answered {response.status_code}")
+        return response.json()
+
+    async def check(self, ctx):
+        await self._get(ctx, "/health")
+        return CheckResult(ok=True, message="upstream reachable")
+
+    async def execute(self, ctx, definition, arguments):
+        path = definition["path"]
+        if arguments.get("suffix"):
+            path += "/" + arguments["suffix"]
+        return await self._get(ctx, path)
+
+
+class LoopPlugin:
+    """Registers LoopConnector."""
+
+    @hookimpl
+    def harbor_register_connectors(self, register):
+        register(LoopConnector)
+
+
+@pytest.fixture
+def loop_connector(register_plugin) -> type[LoopConnector]:
+    """The ``loop`` connector registered on the test node."""
+    register_plugin(LoopPlugin(), name="loop-plugin")
+    return LoopConnector
