@@ -104,3 +104,5 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # Migration chatter is noise at info level; show it only when debugging.
+    logging.getLogger("alembic").setLevel("DEBUG" if level == "debug" else "WARNING")

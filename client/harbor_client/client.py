@@ -15,6 +15,7 @@ from harbor_client.models import (
     AgentKeyCreate,
     AgentKeyCreated,
     AgentPublic,
+    AuditVerify,
     Health,
     LoginRequest,
     OperatorSettings,
@@ -192,3 +193,9 @@ class HarborClient:
     def update_settings(self, update: OperatorSettingsUpdate) -> OperatorSettings:
         """Change some operator state fields (operator only)."""
         return self._send("PATCH", "/api/v1/settings", update, OperatorSettings)
+
+    # -- audit -------------------------------------------------------------------------
+
+    def verify_audit(self) -> AuditVerify:
+        """Recompute the audit hash chain on the node (operator only)."""
+        return self._get("/api/v1/audit/verify", AuditVerify)

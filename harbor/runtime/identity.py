@@ -269,7 +269,7 @@ def create_agent(session: Session, spec: AgentCreate) -> AgentCreated:
     if session.exec(select(Agent).where(Agent.name == spec.name)).first() is not None:
         raise Conflict(
             f"an agent named '{spec.name}' already exists; choose another name "
-            f"or add a key to it with `harbor agents key {spec.name}`"
+            f"or add a key to it with `harbor agents add-key {spec.name}`"
         )
     agent = Agent(name=spec.name, description=spec.description, scopes=scopes)
     session.add(agent)

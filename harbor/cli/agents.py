@@ -1,0 +1,99 @@
+"""``harbor agents``: agent identities and their keys, through the running node."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from harbor.cli.common import err_console, operator_client, print_json, print_table
+
+app = typer.Typer(help="Create, list and revoke agents and their keys.", no_args_is_help=True)
+
+
+@app.command("create")
+def create_agent(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Agent name: lowercase letters, digits, - and _")],
+    scope: Annotated[
+        list[str],
+        typer.Option("--scope", "-s", help="Glob over port.action the agent may call; repeat"),
+    ],
+    description: Annotated[str, typer.Option(help="What this agent is")] = "",
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="The first key expires after this many days")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Create an agent and print its first key (shown this once only)."""
+    with operator_client(ctx) as client:
+        created = client.create_agent(name, scope, description, expires_in_days)
+    if as_json:
+        print_json(created.model_dump(mode="json"))
+        return
+    typer.echo(created.key.key)
+    err_console.print(
+        f"agent {created.agent.name} created; its key is printed above and is never shown again"
+    )
+
+
+@app.command("list")
+def list_agents(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List agents with their scopes and keys."""
+    with operator_client(ctx) as client:
+        agents = client.list_agents()
+    if as_json:
+        print_json([a.model_dump(mode="json") for a in agents])
+        return
+    print_table(
+        ("agent", "scopes", "keys", "status", "created"),
+        (
+            (
+                a.name,
+                " ".join(a.scopes),
+                ", ".join(k.prefix for k in a.keys if k.revoked_at is None) or "-",
+                "revoked" if a.revoked_at else "active",
+                a.created_at.isoformat(timespec="seconds"),
+            )
+            for a in agents
+        ),
+    )
+
+
+@app.command("revoke")
+def revoke_agent(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent to revoke")],
+) -> None:
+    """Revoke an agent and every key it has."""
+    with operator_client(ctx) as client:
+        client.revoke_agent(name)
+    typer.echo(f"agent {name} revoked")
+
+
+@app.command("add-key")
+def add_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+    expires_in_days: Annotated[int | None, typer.Option(help="Expire after this many days")] = None,
+) -> None:
+    """Give an agent one more key (for rotation) and print it once."""
+    with operator_client(ctx) as client:
+        created = client.create_agent_key(name, expires_in_days)
+    typer.echo(created.key)
+    err_console.print(f"key {created.prefix}… added to {name}; it is never shown again")
+
+
+@app.command("revoke-key")
+def revoke_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+    key_id: Annotated[int, typer.Argument(help="The key's id (see `harbor agents list --json`)")],
+) -> None:
+    """Revoke one key of an agent."""
+    with operator_client(ctx) as client:
+        client.revoke_agent_key(name, key_id)
+    typer.echo(f"key {key_id} of {name} revoked")
