@@ -68,7 +68,9 @@ class RetryableError(ConnectorError):
     """The outside service said "later" (429, 5xx, a timeout).
 
     ``retry_after`` is the number of seconds the service asked to wait, if it said. The
-    core decides whether and when to retry within the call's time budget.
+    core decides whether and when to retry within the call's time budget: it repeats
+    ``read`` actions and idempotent action kinds, and any action when ``retry_safe`` says
+    the service did not act on the request. ``timeout`` marks a time-out (504 to the agent).
     """
 
     def __init__(
@@ -78,10 +80,14 @@ class RetryableError(ConnectorError):
         retry_after: float | None = None,
         status: int | None = None,
         timeout: bool = False,
+        retry_safe: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
         self.timeout = timeout
+        self.retry_safe = retry_safe
+        """True when the service certainly did not act on the request (a 429, a refused
+        connection), so even a ``write`` action may be retried."""
 
 
 class AuthFailed(ConnectorError):
@@ -127,6 +133,9 @@ class ActionKind:
         default_factory=lambda: {"type": "object", "additionalProperties": False}
     )
     default_risk: Risk = "write"
+    idempotent: bool = False
+    """Whether running an action of this kind twice has the effect of running it once
+    (a PUT, a lookup): the core may then retry it after a RetryableError."""
 
 
 @dataclass(frozen=True)

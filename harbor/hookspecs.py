@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from harbor.connector import Connector
-    from harbor.contracts import PolicyDecision, PolicyRequest
+    from harbor.contracts import ApprovalPublic, PolicyDecision, PolicyRequest
     from harbor.node import Node
 
 hookspec = pluggy.HookspecMarker("harbor")
@@ -65,6 +65,23 @@ def harbor_policy_check(call: PolicyRequest, node: Node) -> PolicyDecision | Non
     any ``deny`` wins, then ``require_approval``, then ``allow``. The decision records
     which rule or plugin made it. The built-in rule engine is itself an implementation of
     this hook (``harbor.plugins.rule_policy``).
+    """
+
+
+# --- Approvals ------------------------------------------------------------------------------
+
+
+@hookspec
+def harbor_approval_requested(approval: ApprovalPublic, link: str | None, node: Node) -> None:
+    """Tell someone that a call waits for the operator's approval.
+
+    ``approval`` is the pending approval: ``approval.id``, ``approval.action``,
+    ``approval.agent``, ``approval.risk``, ``approval.arguments`` (sensitive values already
+    redacted) and ``approval.expires_at``. ``link`` is the approval's page in the node's UI,
+    built from the public URL in operator state, or ``None`` when no public URL is set.
+    Called after the approval is stored; every implementation is called, each on its own,
+    and one that raises is logged without stopping the others or the call. Return nothing.
+    Keep it quick: it runs before the agent gets its 202 answer.
     """
 
 

@@ -5,6 +5,7 @@ Hooks receive this object as ``node``. It is built once per process by :meth:`No
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import tempfile
@@ -18,11 +19,15 @@ from harbor.connector import Connector
 from harbor.errors import ConfigError
 from harbor.plugin_manager import PluginManager
 from harbor.runtime.audit import AuditLog
+from harbor.runtime.audit_retention import apply_audit_retention
+from harbor.runtime.audit_sinks import install_audit_sinks
+from harbor.runtime.events import CallEvents
 from harbor.runtime.outbound import create_outbound_client
 
 if TYPE_CHECKING:
     import httpx
 
+    from harbor.runtime.dispatch import Dispatcher
     from harbor.runtime.secrets import SecretBox
 from harbor.settings import Settings
 from harbor.store import Store, upgrade_database
@@ -74,6 +79,9 @@ class Node:
         self.license = License()
         self.started_at: float | None = None
         self._secret_box: SecretBox | None = None
+        self.call_events = CallEvents()
+        self.port_slots: dict[str, asyncio.Semaphore] = {}
+        self.dispatcher: Dispatcher | None = None
         self._outbound: httpx.AsyncClient | None = None
 
     def secret_box(self) -> SecretBox:
@@ -107,12 +115,14 @@ class Node:
         """Prepare storage, load connectors and run every plugin's startup hook."""
         self.prepare()
         self.connectors = self.plugins.collect_connectors()
+        install_audit_sinks(self)
         for impl in self.plugins.pm.hook.harbor_startup.get_hookimpls():
             try:
                 impl.function(node=self)
             except Exception as err:  # one plugin's bad start must not stop the node
                 log.exception("plugin %s failed in harbor_startup", impl.plugin_name)
                 self.plugins.fail(impl.plugin_name, err)
+        apply_audit_retention(self)
         self.started_at = time.time()
         return self
 

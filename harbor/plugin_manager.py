@@ -25,7 +25,11 @@ log = logging.getLogger("harbor.plugins")
 ENTRY_POINT_GROUP = "harbor"
 
 #: Built-in plugins, registered exactly like third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("harbor.plugins.core_api",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "harbor.plugins.core_api",
+    "harbor.plugins.rule_policy",
+    "harbor.plugins.jsonl_audit",
+)
 
 
 @dataclass

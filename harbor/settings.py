@@ -67,6 +67,12 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body the API accepts"
     )
+    call_timeout_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Time budget of one call, retries included"
+    )
+    port_concurrency: int = Field(
+        16, ge=1, le=1024, description="Calls one port runs at the same time in one worker"
+    )
     tls_certfile: Path | None = Field(None, description="Certificate file to serve HTTPS")
     tls_keyfile: Path | None = Field(None, description="Private key file to serve HTTPS")
     forwarded_allow_ips: list[str] = Field(

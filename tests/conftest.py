@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,6 +127,9 @@ class Upstream:
                     self._send(401, {"message": "bad credentials"})
                 elif self.path.startswith("/fail"):
                     self._send(500, {"message": "upstream broke"})
+                elif self.path.startswith("/slow"):
+                    time.sleep(2)
+                    self._send(200, {"path": self.path, "ok": True})
                 else:
                     self._send(200, {"path": self.path, "ok": True})
 
@@ -165,6 +169,7 @@ class LoopConnector(Connector):
         "properties": {
             "base_url": {"type": "string", "pattern": "^http://"},
             "token": {"type": "string", "writeOnly": True},
+            "allow_private_hosts": {"type": "array", "items": {"type": "string"}},
         },
         "required": ["base_url", "token"],
         "additionalProperties": False,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from harbor_client.calls_api import CallsAPI
 from harbor_client.errors import HarborError, Unavailable, error_from_problem
 from harbor_client.models import (
     AgentCreate,
@@ -15,12 +19,22 @@ from harbor_client.models import (
     AgentKeyCreate,
     AgentKeyCreated,
     AgentPublic,
+    AuditEventPublic,
+    AuditPage,
+    AuditPrune,
+    AuditPruneResult,
     AuditVerify,
     Health,
     LoginRequest,
     OperatorSettings,
     OperatorSettingsUpdate,
     PasswordChange,
+    PolicyExplainRequest,
+    PolicyExplanation,
+    PolicyRuleCreate,
+    PolicyRuleOrder,
+    PolicyRulePublic,
+    PolicyRuleUpdate,
     SetupRequest,
     TokenCreate,
     TokenCreated,
@@ -36,7 +50,7 @@ class NodeUnreachable(Unavailable):
     """The node did not answer at all (not running, wrong address)."""
 
 
-class HarborClient:
+class HarborClient(CallsAPI):
     """Talks to one Harbor node with an agent key or an operator token.
 
     ``url`` and ``key`` default to the ``HARBOR_URL`` and ``HARBOR_KEY`` environment
@@ -199,3 +213,135 @@ class HarborClient:
     def verify_audit(self) -> AuditVerify:
         """Recompute the audit hash chain on the node (operator only)."""
         return self._get("/api/v1/audit/verify", AuditVerify)
+
+    # -- policies ----------------------------------------------------------------------
+
+    def list_policies(self) -> list[PolicyRulePublic]:
+        """Every policy rule in evaluation order (operator only)."""
+        data = self.request("GET", "/api/v1/policies").json()
+        return TypeAdapter(list[PolicyRulePublic]).validate_python(data)
+
+    def get_policy(self, rule_id: int) -> PolicyRulePublic:
+        """One policy rule (operator only)."""
+        return self._get(f"/api/v1/policies/{rule_id}", PolicyRulePublic)
+
+    def create_policy(self, rule: PolicyRuleCreate) -> PolicyRulePublic:
+        """Add a policy rule, last or at ``rule.position`` (operator only)."""
+        return self._send("POST", "/api/v1/policies", rule, PolicyRulePublic)
+
+    def update_policy(self, rule_id: int, update: PolicyRuleUpdate) -> PolicyRulePublic:
+        """Change the fields set on ``update``; None clears an optional one (operator only)."""
+        return self._send("PATCH", f"/api/v1/policies/{rule_id}", update, PolicyRulePublic)
+
+    def delete_policy(self, rule_id: int) -> None:
+        """Delete a policy rule (operator only)."""
+        self.request("DELETE", f"/api/v1/policies/{rule_id}")
+
+    def reorder_policies(self, ids: list[int]) -> list[PolicyRulePublic]:
+        """Set the evaluation order: every rule id exactly once (operator only)."""
+        body = PolicyRuleOrder(ids=ids).model_dump()
+        data = self.request("PUT", "/api/v1/policies/order", json=body).json()
+        return TypeAdapter(list[PolicyRulePublic]).validate_python(data)
+
+    def explain_policy(
+        self, agent: str, action: str, arguments: dict[str, Any] | None = None
+    ) -> PolicyExplanation:
+        """What policy would answer for a call, without running or counting it (operator only)."""
+        body = PolicyExplainRequest(agent=agent, action=action, arguments=arguments or {})
+        return self._send("POST", "/api/v1/policies/explain", body, PolicyExplanation)
+
+    # -- audit log ---------------------------------------------------------------------
+
+    def list_audit(
+        self,
+        *,
+        type: str | None = None,
+        actor: str | None = None,
+        port: str | None = None,
+        action: str | None = None,
+        call: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """One page of audit events, newest first; pass ``next_cursor`` on (operator only).
+
+        ``type`` is exact or a prefix ending in ``.`` (``call.``); ``actor`` is a name or
+        ``type:name``; ``until`` is exclusive.
+        """
+        params = _audit_params(type, actor, port, action, call, outcome, since, until)
+        params["limit"] = limit
+        if cursor:
+            params["cursor"] = cursor
+        return self._get("/api/v1/audit", AuditPage, params=params)
+
+    def iter_audit(self, **filters: Any) -> Iterator[AuditEventPublic]:
+        """Every matching audit event, newest first, following the cursors (operator only)."""
+        cursor: str | None = None
+        while True:
+            page = self.list_audit(**filters, cursor=cursor)
+            yield from page.events
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def export_audit(
+        self,
+        format: Literal["jsonl", "cloudevents"] = "jsonl",
+        *,
+        type: str | None = None,
+        actor: str | None = None,
+        port: str | None = None,
+        action: str | None = None,
+        call: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Stream matching events, oldest first, as dicts (CloudEvents when asked; operator)."""
+        params = _audit_params(type, actor, port, action, call, outcome, since, until)
+        params["format"] = format
+        try:
+            with self._http.stream("GET", "/api/v1/audit/export", params=params) as response:
+                if not response.is_success:
+                    response.read()
+                    raise self._error_for(response)
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield json.loads(line)
+        except httpx.TransportError as err:
+            raise NodeUnreachable(
+                f"cannot reach the Harbor node at {self.url} ({err.__class__.__name__})"
+            ) from err
+
+    def prune_audit(self, before: datetime | None = None) -> AuditPruneResult:
+        """Delete events older than ``before`` (default: the retention setting; operator only)."""
+        return self._send(
+            "POST", "/api/v1/audit/prune", AuditPrune(before=before), AuditPruneResult
+        )
+
+
+def _audit_params(
+    type: str | None,
+    actor: str | None,
+    port: str | None,
+    action: str | None,
+    call: str | None,
+    outcome: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
+    """The query string of the audit filters that are set."""
+    values: dict[str, Any] = {
+        "type": type,
+        "actor": actor,
+        "port": port,
+        "action": action,
+        "call": call,
+        "outcome": outcome,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+    }
+    return {name: value for name, value in values.items() if value is not None}

@@ -15,7 +15,8 @@ TOKEN_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
 #: A scope is a shell-style glob over qualified action names: ``github-*.list_*``.
 SCOPE_PATTERN = r"^[a-z0-9_*?\[\]!-]+\.[a-z0-9_*?\[\]!-]+$"
 
-URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+#: ASCII only (hosts in punycode), so the schema and every validator agree on what matches.
+URL_PATTERN = r"^https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@\[\]]+(?:[/?#][!-~]*)?$"
 Scope = Annotated[str, Field(pattern=SCOPE_PATTERN, max_length=200)]
 Risk = Literal["read", "write", "destructive"]
 Effect = Literal["allow", "deny", "require_approval"]
@@ -186,6 +187,7 @@ class AgentPublic(Model):
     scopes: list[str]
     created_at: datetime
     revoked_at: datetime | None
+    suspended_at: datetime | None = None
     keys: list[AgentKeyPublic]
 
 
@@ -220,6 +222,12 @@ class OperatorSettings(Model):
     default_effects: DefaultEffects = Field(default_factory=DefaultEffects)
     trusted_dock_publishers: list[str] = Field(default_factory=list)
     trusted_sources: list[str] = Field(default_factory=list)
+    audit_retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=36_500,
+        description="Prune audit events older than this many days; keep every event if null",
+    )
 
 
 class OperatorSettingsUpdate(Model):
@@ -230,6 +238,7 @@ class OperatorSettingsUpdate(Model):
     default_effects: DefaultEffects | None = None
     trusted_dock_publishers: list[str] | None = None
     trusted_sources: list[str] | None = None
+    audit_retention_days: int | None = Field(None, ge=1, le=36_500)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller actually sent."""
@@ -593,3 +602,191 @@ __all__ = [
     "ValidationReport",
     "Whoami",
 ]
+
+
+# --- Policy rules -------------------------------------------------------------------------
+
+#: A qualified action name, ``port.action``.
+QUALIFIED_ACTION_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}\.[a-z][a-z0-9_]{0,31}$"
+#: A rule name: lower-case letters, digits, ``-`` and ``_``.
+RULE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+#: An agent name, or a shell-style glob over agent names (``ci-*``).
+AGENT_GLOB_PATTERN = r"^[a-z0-9_*?\[\]!-]{1,64}$"
+#: Text without NUL characters, which PostgreSQL cannot store in a text column.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+PlainText = Annotated[str, Field(max_length=2000, pattern=NO_NUL_PATTERN)]
+RiskList = Annotated[list[Risk], Field(max_length=3, json_schema_extra={"uniqueItems": True})]
+
+
+class RateLimit(Model):
+    """At most ``calls`` calls in each window of ``window_seconds``, per agent and action."""
+
+    calls: int = Field(ge=1, le=1_000_000)
+    window_seconds: int = Field(ge=1, le=30 * 24 * 3600)
+
+
+class PolicyRuleCreate(Model):
+    """A new policy rule. Rules are evaluated in order; the first that matches decides."""
+
+    name: str | None = Field(None, pattern=RULE_NAME_PATTERN, description="Unique, optional")
+    description: str = Field("", max_length=2000, pattern=NO_NUL_PATTERN)
+    agent: str | None = Field(
+        None,
+        pattern=AGENT_GLOB_PATTERN,
+        description="Agent name or glob (``ci-*``); any agent when omitted",
+    )
+    action: Scope = Field(
+        "*.*", description="Glob over qualified action names, e.g. 'github-*.create_*'"
+    )
+    risks: RiskList = Field(
+        default_factory=list, description="Risks this rule applies to; any if empty"
+    )
+    arguments_schema: dict[str, Any] | None = Field(
+        None,
+        description="JSON Schema (2020-12) the call's arguments must match for the rule to apply",
+    )
+    effect: Effect
+    approvals_required: int = Field(
+        1, ge=1, le=10, description="Approvers needed when the effect is require_approval"
+    )
+    rate_limit: RateLimit | None = None
+    enabled: bool = True
+    position: int | None = Field(
+        None, ge=1, le=1_000_000, description="Insert at this 1-based position; last if omitted"
+    )
+
+
+class PolicyRuleUpdate(Model):
+    """A partial update of a rule; omitted fields keep their value, null clears an optional one."""
+
+    name: str | None = Field(None, pattern=RULE_NAME_PATTERN)
+    description: PlainText | SkipJsonSchema[None] = None
+    agent: str | None = Field(None, pattern=AGENT_GLOB_PATTERN)
+    action: Scope | SkipJsonSchema[None] = None
+    risks: RiskList | SkipJsonSchema[None] = None
+    arguments_schema: dict[str, Any] | None = None
+    effect: Effect | SkipJsonSchema[None] = None
+    approvals_required: Annotated[int, Field(ge=1, le=10)] | SkipJsonSchema[None] = None
+    rate_limit: RateLimit | None = None
+    enabled: bool | SkipJsonSchema[None] = None
+
+
+class PolicyRulePublic(Model):
+    """A policy rule as stored, with its place in the evaluation order."""
+
+    id: int
+    position: int = Field(description="1-based place in the evaluation order")
+    name: str | None
+    description: str
+    agent: str | None
+    action: str
+    risks: list[Risk]
+    arguments_schema: dict[str, Any] | None
+    effect: Effect
+    approvals_required: int
+    rate_limit: RateLimit | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PolicyRuleOrder(Model):
+    """The new evaluation order: every rule id, exactly once, first rule first."""
+
+    ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        max_length=10_000, json_schema_extra={"uniqueItems": True}
+    )
+
+
+class PolicyExplainRequest(Model):
+    """Ask what policy would answer for a call, without running or counting anything."""
+
+    agent: str = Field(pattern=AGENT_NAME_PATTERN)
+    action: str = Field(pattern=QUALIFIED_ACTION_PATTERN, description="port.action")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class PolicyExplanation(Model):
+    """What policy would answer for a call, which rule or plugin decided, and why."""
+
+    agent: str
+    action: str
+    version: int = Field(description="The action's current published version")
+    risk: Risk
+    effect: Effect
+    source: str = Field(description="rule:<id>, default:<risk> or plugin:<name>")
+    reason: str
+    approvals_required: int
+    rule_id: int | None = Field(None, description="The built-in rule that matched, if any")
+    rate_limit: RateLimit | None = Field(None, description="That rule's rate limit")
+    rate_limited: bool = Field(False, description="Whether the rate limit would block now")
+    retry_after: int | None = Field(None, description="Seconds until the limit lets calls in")
+    remaining: int | None = Field(None, description="Calls left in the current window")
+    answers: list[PolicyDecision] = Field(
+        default_factory=list, description="Every answer that was combined, in hook order"
+    )
+
+
+__all__ += [
+    "AGENT_GLOB_PATTERN",
+    "NO_NUL_PATTERN",
+    "QUALIFIED_ACTION_PATTERN",
+    "RULE_NAME_PATTERN",
+    "PolicyExplainRequest",
+    "PolicyExplanation",
+    "PolicyRuleCreate",
+    "PolicyRuleOrder",
+    "PolicyRulePublic",
+    "PolicyRuleUpdate",
+    "RateLimit",
+]
+
+
+# --- Audit log ----------------------------------------------------------------------------
+
+
+class AuditEventPublic(Model):
+    """One audit event: who did what to which subject, how it ended, and its link in the chain."""
+
+    seq: int = Field(description="Sequence number: 1, 2, 3, ... without gaps")
+    time: datetime
+    actor_type: str = Field(description="operator, agent or system")
+    actor: str = Field(description="The operator's, agent's or system's name")
+    type: str = Field(description="What happened, e.g. agent.created, call.requested")
+    subject: str = Field(description="What it happened to, e.g. agent:ci-bot, call:call_...")
+    outcome: str = Field(description="ok, or how it ended (denied, failed, ...)")
+    details: dict[str, Any] = Field(description="More about it; sensitive values are redacted")
+    trace_id: str | None = None
+    port: str | None = None
+    action: str | None = Field(None, description="The qualified action, port.action")
+    call_id: str | None = None
+    prev_hash: str = Field(description="The hash of the previous event")
+    hash: str = Field(description="SHA-256 over prev_hash and this event's fields")
+
+
+class AuditPage(Model):
+    """One page of audit events, newest first."""
+
+    events: list[AuditEventPublic]
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next, older page; null on the last page"
+    )
+
+
+class AuditPrune(Model):
+    """Prune the audit events older than ``before`` (or than the retention setting)."""
+
+    before: datetime | None = Field(
+        None, description="Prune events older than this; audit_retention_days when omitted"
+    )
+
+
+class AuditPruneResult(Model):
+    """What a prune removed. The chain is verified from the checkpoint it leaves."""
+
+    pruned: int = Field(description="How many events were deleted")
+    through_seq: int | None = Field(None, description="The last pruned event: the checkpoint")
+    before: datetime
+
+
+__all__ += ["AuditEventPublic", "AuditPage", "AuditPrune", "AuditPruneResult"]

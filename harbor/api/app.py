@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -22,12 +26,15 @@ from harbor.api.openapi import build_openapi
 from harbor.api.problems import install_problem_handlers
 from harbor.node import Node
 from harbor.runtime import setup
+from harbor.runtime.dispatch import Dispatcher, recover_interrupted_calls
 from harbor.settings import LOOPBACK_HOSTS, Settings, load_settings
 
 log = logging.getLogger("harbor.node")
 OPENAPI_URL = "/api/openapi.json"
 API_DOCS_URL = "/api/docs"
 STATIC_DOCS_URL = "/api/static"
+#: Set to "0" by ``harbor serve`` for its workers once it has recovered calls itself.
+RECOVER_ENV = "HARBOR_RECOVER_CALLS"
 
 
 def allowed_host_names(settings: Settings) -> list[str]:
@@ -54,8 +61,15 @@ def ensure_first_run(node: Node) -> None:
                 log.warning("no operator yet: finish setup with the one-time token %s", token)
 
 
-def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
-    """Build the node's ASGI app; starts the node (migrations, plugins) if not started."""
+def create_app(
+    settings: Settings | None = None, node: Node | None = None, *, recover_calls: bool = True
+) -> FastAPI:
+    """Build the node's ASGI app; starts the node (migrations, plugins) if not started.
+
+    ``recover_calls``: at start, mark calls a crash left ``running`` as ``unknown``. With
+    several workers only the process that starts them does this (``harbor serve``), so one
+    worker's restart never touches calls another worker is running.
+    """
     if node is None:
         node = Node(settings or load_settings())
     if node.started_at is None:
@@ -64,8 +78,21 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await node.aclose()
+        if recover_calls:
+            recovered = await anyio.to_thread.run_sync(recover_interrupted_calls, node)
+            if recovered:
+                log.warning("%d call(s) were running when the node stopped: now unknown", recovered)
+        dispatcher = Dispatcher(node)
+        node.dispatcher = dispatcher
+        worker = asyncio.create_task(dispatcher.run(), name="harbor-dispatcher")
+        try:
+            yield
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await dispatcher.drain()
+            await node.aclose()
 
     app = FastAPI(
         title="Harbor",
@@ -117,4 +144,4 @@ def app_from_environment() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    return create_app(settings, recover_calls=os.environ.get(RECOVER_ENV) != "0")

@@ -97,3 +97,26 @@ def revoke_key(
     with operator_client(ctx) as client:
         client.revoke_agent_key(name, key_id)
     typer.echo(f"key {key_id} of {name} revoked")
+
+
+@app.command("suspend")
+def suspend(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+    reason: Annotated[str, typer.Option(help="Why; shown to the agent and in the audit")] = "",
+) -> None:
+    """Refuse every call of this agent until `harbor agents resume` (keys stay valid)."""
+    with operator_client(ctx) as client:
+        client.suspend_agent(name, reason)
+    typer.echo(f"agent {name} suspended")
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+) -> None:
+    """Let a suspended agent call again."""
+    with operator_client(ctx) as client:
+        client.resume_agent(name)
+    typer.echo(f"agent {name} resumed")

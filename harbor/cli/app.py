@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from harbor.cli import agents, audit, data, local, serve, tokens
+from harbor.cli import agents, approvals, audit, calls, data, local, policies, serve, tokens
 from harbor.cli.common import CliState, fail_message
 from harbor.errors import HarborError
 
@@ -65,6 +65,10 @@ app.add_typer(agents.app, name="agents")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(data.secrets_app, name="secrets")
+app.add_typer(approvals.app, name="approvals")
+app.add_typer(calls.app, name="calls")
+app.add_typer(policies.app, name="policies")
+calls.register(app)
 
 
 def main() -> None:

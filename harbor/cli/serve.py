@@ -97,6 +97,20 @@ def ensure_port_free(settings: Settings) -> None:
             ) from err
 
 
+def recover_calls_once(settings: Settings) -> None:
+    """Before several workers start: calls a crash left running become ``unknown``."""
+    from harbor.node import Node
+    from harbor.runtime.dispatch import recover_interrupted_calls
+
+    node = Node(settings)
+    try:
+        count = recover_interrupted_calls(node)
+    finally:
+        node.close()
+    if count:
+        err_console.print(f"{count} call(s) were running when the node stopped: now unknown")
+
+
 def run_server(settings: Settings, flags: dict[str, Any]) -> None:
     """Hand over to uvicorn; every worker builds its app from the same settings."""
     import uvicorn
@@ -116,6 +130,8 @@ def run_server(settings: Settings, flags: dict[str, Any]) -> None:
         options["ssl_certfile"] = str(settings.tls_certfile)
         options["ssl_keyfile"] = str(settings.tls_keyfile) if settings.tls_keyfile else None
     if settings.workers > 1:
+        recover_calls_once(settings)
+        os.environ["HARBOR_RECOVER_CALLS"] = "0"
         uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)
         return
     from harbor.api.app import create_app

@@ -7,11 +7,15 @@ from fastapi import APIRouter
 from harbor.api.routes import (
     actions,
     agents,
+    approvals,
     audit,
     auth,
+    calls,
     connectors,
     drafts,
     health,
+    node_control,
+    policies,
     ports,
     settings,
     tokens,
@@ -24,7 +28,8 @@ def harbor_routes() -> list[APIRouter]:
     """The node's own resources under /api/v1."""
     api = APIRouter(prefix="/api/v1")
     for module in (
-        health, auth, agents, tokens, settings, connectors, ports, drafts, actions, audit
+        health, auth, agents, tokens, settings, connectors, ports, drafts, actions, audit,
+        policies, calls, approvals, node_control,
     ):  # fmt: skip
         api.include_router(module.router)
     return [api]

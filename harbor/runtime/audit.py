@@ -6,30 +6,47 @@ data directory after each commit, so deleting the newest events is noticed too: 
 then ends before the head file says it should.
 
 Events are written in the caller's transaction, so a change and its audit record land
-together or not at all.
+together or not at all. That table write is the primary sink and it is fail-closed: if it
+fails, the change (or the outside call) does not happen. After the transaction commits, the
+committed events go to every further sink registered through ``harbor_register_audit_sinks``
+(each on its own: one that fails is logged and reported, and never silences another).
+Retention may prune the oldest events behind a checkpoint (``audit_retention``); the chain is
+then verified from the checkpoint on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from harbor.errors import AuditUnavailable
-from harbor.store.ports import AuditEvent, AuditHead
+from harbor.store.ports import AuditCheckpoint, AuditEvent, AuditHead
 from harbor.store.types import utcnow
+
+if TYPE_CHECKING:
+    from harbor.hookspecs import AuditSink
+
+logger = logging.getLogger("harbor.audit")
 
 GENESIS_HASH = "0" * 64
 HEAD_FILE_NAME = "audit.head"
 ActorType = Literal["operator", "agent", "system"]
+#: Fields hashed only when set, so events written before they existed still verify.
+OPTIONAL_HASHED_FIELDS = ("port", "action", "call_id")
+PRUNED_EVENT = "audit.pruned"
 
 # SQLite serialises writers anyway; this keeps two threads of one process from reading the
 # same head before either commits. PostgreSQL relies on the head row's FOR UPDATE lock.
@@ -71,6 +88,27 @@ def hashed_fields(ev: AuditEvent) -> dict[str, Any]:
         "outcome": ev.outcome,
         "details": ev.details,
         "trace_id": ev.trace_id,
+        **{name: getattr(ev, name) for name in OPTIONAL_HASHED_FIELDS if getattr(ev, name)},
+    }
+
+
+def event_record(ev: AuditEvent) -> dict[str, Any]:
+    """An event as sinks, the API and exports see it (JSON-ready, every column)."""
+    return {
+        "seq": ev.seq,
+        "time": ev.time.isoformat(),
+        "actor_type": ev.actor_type,
+        "actor": ev.actor,
+        "type": ev.type,
+        "subject": ev.subject,
+        "outcome": ev.outcome,
+        "details": ev.details,
+        "trace_id": ev.trace_id,
+        "port": ev.port,
+        "action": ev.action,
+        "call_id": ev.call_id,
+        "prev_hash": ev.prev_hash,
+        "hash": ev.hash,
     }
 
 
@@ -80,10 +118,19 @@ def event_hash(prev_hash: str, ev: AuditEvent) -> str:
 
 
 class AuditLog:
-    """The one writer every change goes through, and the chain's verifier."""
+    """The one writer every change goes through, its sinks, and the chain's verifier.
 
-    def __init__(self, data_dir: Path) -> None:
+    ``sinks`` are the secondary sinks (the JSON-lines file, plugins' sinks): they receive
+    committed events. ``sink_errors`` maps the name of each sink whose latest write failed to
+    that error; ``sink_failures`` counts every failed write per sink since the node started.
+    """
+
+    def __init__(self, data_dir: Path, sinks: Sequence[AuditSink] = ()) -> None:
         self.head_file = data_dir / HEAD_FILE_NAME
+        self.sinks: list[AuditSink] = list(sinks)
+        self.sink_errors: dict[str, str] = {}
+        self.sink_failures: dict[str, int] = {}
+        self._deliver_lock = threading.Lock()
 
     def record(
         self,
@@ -95,8 +142,16 @@ class AuditLog:
         outcome: str = "ok",
         details: dict[str, Any] | None = None,
         trace_id: str | None = None,
+        port: str | None = None,
+        action: str | None = None,
+        call_id: str | None = None,
     ) -> AuditEvent:
-        """Append one event in the caller's transaction."""
+        """Append one event in the caller's transaction.
+
+        ``port``, ``action`` (qualified ``port.action``) and ``call_id`` are stored in their
+        own indexed columns for filtering, and hashed when set. A failure to write the event
+        is :class:`AuditUnavailable`; the caller's transaction must then roll back.
+        """
         with _append_lock:
             head = session.exec(
                 select(AuditHead).where(AuditHead.id == 1).with_for_update()
@@ -105,7 +160,7 @@ class AuditLog:
                 head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
             ev = AuditEvent(
                 seq=head.seq + 1,
-                time=utcnow(),
+                time=_monotonic_now(session, head.seq),
                 actor_type=actor.type,
                 actor=actor.name,
                 type=type,
@@ -113,6 +168,9 @@ class AuditLog:
                 outcome=outcome,
                 details=json.loads(canonical_json(details or {})),
                 trace_id=trace_id,
+                port=port,
+                action=action,
+                call_id=call_id,
                 prev_hash=head.hash,
                 hash="",
             )
@@ -120,22 +178,53 @@ class AuditLog:
             head.seq, head.hash = ev.seq, ev.hash
             session.add(ev)
             session.add(head)
-            session.flush()
-        self._write_head_after_commit(session, ev.seq, ev.hash)
+            try:
+                session.flush()
+            except SQLAlchemyError as err:
+                raise AuditUnavailable(
+                    "the audit log could not be written, so the change was refused"
+                ) from err
+        self._after_commit(session, ev)
         return ev
 
-    def _write_head_after_commit(self, session: Session, seq: int, digest: str) -> None:
-        session.info["harbor_audit_head"] = (seq, digest)
+    def _after_commit(self, session: Session, ev: AuditEvent) -> None:
+        """Remember ``ev`` until the transaction commits; then write the head and the sinks."""
+        session.info["harbor_audit_head"] = (ev.seq, ev.hash)
+        session.info.setdefault("harbor_audit_pending", []).append(event_record(ev))
         if session.info.get("harbor_audit_listener"):
             return
         session.info["harbor_audit_listener"] = True
 
         def after_commit(committed: Any) -> None:
             pending = committed.info.pop("harbor_audit_head", None)
-            if pending is not None:
-                self.write_head(*pending)
+            events = committed.info.pop("harbor_audit_pending", [])
+            try:
+                if pending is not None:
+                    self.write_head(*pending)
+            finally:
+                if events:
+                    self.deliver(events)
+
+        def after_rollback(rolled_back: Any) -> None:
+            rolled_back.info.pop("harbor_audit_head", None)
+            rolled_back.info.pop("harbor_audit_pending", None)
 
         event.listen(session, "after_commit", after_commit)
+        event.listen(session, "after_rollback", after_rollback)
+
+    def deliver(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Hand committed events to every secondary sink, each in its own try/except."""
+        with self._deliver_lock:
+            for sink in list(self.sinks):
+                name = str(getattr(sink, "name", repr(sink)))
+                try:
+                    sink.write(events)
+                except Exception as err:  # one broken sink must never silence another
+                    self.sink_errors[name] = f"{err.__class__.__name__}: {err}"
+                    self.sink_failures[name] = self.sink_failures.get(name, 0) + 1
+                    logger.exception("audit sink %s failed to write %d event(s)", name, len(events))
+                else:
+                    self.sink_errors.pop(name, None)
 
     def write_head(self, seq: int, digest: str) -> None:
         """Atomically replace the head file, never moving it backwards."""
@@ -162,6 +251,14 @@ class AuditLog:
         return int(data["seq"]), str(data["hash"])
 
 
+def _monotonic_now(session: Session, head_seq: int) -> datetime:
+    """Now, but never before the previous event: time order is sequence order, even when the
+    clock steps back or nodes sharing a database disagree, so time filters can use ``seq``."""
+    now = utcnow()
+    previous = session.get(AuditEvent, head_seq) if head_seq else None
+    return max(now, previous.time) if previous is not None else now
+
+
 def record_change(
     session: Session,
     type: str,
@@ -169,16 +266,23 @@ def record_change(
     *,
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+    port: str | None = None,
+    action: str | None = None,
+    call_id: str | None = None,
 ) -> AuditEvent:
     """Record an event in ``session``'s transaction, as the session's actor.
 
     Fail-closed: a session with no audit log bound refuses the change.
     """
-    log = session.info.get("harbor_audit")
-    if not isinstance(log, AuditLog):
+    audit = session.info.get("harbor_audit")
+    if not isinstance(audit, AuditLog):
         raise AuditUnavailable("no audit log is bound to this session; the change was refused")
     actor = session.info.get("harbor_actor") or SYSTEM
-    return log.record(session, actor, type, subject, outcome=outcome, details=details)
+    return audit.record(
+        session, actor, type, subject, outcome=outcome, details=details, trace_id=trace_id,
+        port=port, action=action, call_id=call_id,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -193,9 +297,16 @@ class VerifyResult:
 
 
 def verify_chain(session: Session, log: AuditLog, batch: int = 5000) -> VerifyResult:
-    """Recompute every link; report the first broken one and any missing newest events."""
+    """Recompute every link; report the first broken one and any missing newest events.
+
+    After a prune the chain starts at the checkpoint (the last pruned event), and the
+    ``audit.pruned`` event that set the checkpoint must still be in the chain.
+    """
+    checkpoint = session.get(AuditCheckpoint, 1)
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seq = 0
+    if checkpoint is not None:
+        prev_hash, expected_seq = checkpoint.hash, checkpoint.seq + 1
+    last_seq, vouched = expected_seq - 1, checkpoint is None
     while True:
         rows = session.exec(
             select(AuditEvent)
@@ -211,7 +322,26 @@ def verify_chain(session: Session, log: AuditLog, batch: int = 5000) -> VerifyRe
                 return VerifyResult(False, checked, last_seq, ev.seq if ev.seq else None, problem)
             prev_hash, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
             checked += 1
+            vouched = vouched or _vouches_for(ev, checkpoint)
+    if not vouched:
+        assert checkpoint is not None
+        return VerifyResult(
+            False, checked, last_seq, checkpoint.seq + 1,
+            f"the checkpoint at event {checkpoint.seq} is not backed by an {PRUNED_EVENT} "
+            "event: events may have been deleted from the start of the log",
+        )  # fmt: skip
     return _check_head(session, log, checked, last_seq, prev_hash)
+
+
+def _vouches_for(ev: AuditEvent, checkpoint: AuditCheckpoint | None) -> bool:
+    """Whether ``ev`` is the prune event that set ``checkpoint``."""
+    if checkpoint is None or ev.type != PRUNED_EVENT:
+        return False
+    details = ev.details or {}
+    return (
+        details.get("through_seq") == checkpoint.seq
+        and details.get("through_hash") == checkpoint.hash
+    )
 
 
 def _link_problem(ev: AuditEvent, expected_seq: int, prev_hash: str) -> str | None:
@@ -224,6 +354,24 @@ def _link_problem(ev: AuditEvent, expected_seq: int, prev_hash: str) -> str | No
     return None
 
 
+def _sink_heads(log: AuditLog) -> list[tuple[str, int, str]]:
+    """(where, seq, hash) of every sink that keeps a head of its own (``read_head()``)."""
+    found = []
+    for sink in log.sinks:
+        name = getattr(sink, "name", repr(sink))
+        read_head = getattr(sink, "read_head", None)
+        if not callable(read_head):
+            continue
+        try:
+            head = read_head()
+        except Exception:
+            logger.warning("audit sink %s could not report its head", name, exc_info=True)
+            continue
+        if head is not None:
+            found.append((f"the audit sink {name}", int(head[0]), str(head[1])))
+    return found
+
+
 def _check_head(
     session: Session, log: AuditLog, checked: int, last_seq: int, last_hash: str
 ) -> VerifyResult:
@@ -234,6 +382,7 @@ def _check_head(
     file_head = log.read_head()
     if file_head is not None:
         heads.append((f"the head file {log.head_file}", *file_head))
+    heads.extend(_sink_heads(log))
     for where, seq, digest in heads:
         if seq > last_seq:
             return VerifyResult(

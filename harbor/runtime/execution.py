@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import httpx
 
 from harbor.connector import AuthFailed, CallContext, CheckResult, Connector, ConnectorError
 from harbor.contracts import PortPublic, ProblemError
@@ -19,6 +20,7 @@ from harbor.node import Node
 from harbor.runtime import secrets
 from harbor.runtime.audit import Actor, record_change
 from harbor.runtime.connectors import get_connector
+from harbor.runtime.outbound import OutboundPolicy, client_for
 from harbor.runtime.ports import get_port, port_public
 from harbor.store.types import utcnow
 
@@ -34,13 +36,15 @@ class PreparedPort:
     config: dict[str, Any]
     secrets: dict[str, str]
 
-    def context(self, node: Node, **extra: Any) -> CallContext:
-        """The CallContext handed to the connector."""
+    def context(
+        self, node: Node, *, http: httpx.AsyncClient | None = None, **extra: Any
+    ) -> CallContext:
+        """The CallContext handed to the connector (``http``: the call's guarded client)."""
         return CallContext(
             port=self.name,
             config=self.config,
             secrets=self.secrets,
-            http=node.outbound(),
+            http=http or node.outbound(),
             **extra,
         )
 
@@ -52,6 +56,11 @@ def prepare_port(node: Node, name: str) -> PreparedPort:
         connector = get_connector(node, port.connector)
         resolved = secrets.resolve_secrets(session, node.secret_box(), port)
         return PreparedPort(port.name, connector, dict(port.config), resolved)
+
+
+def port_policy(config: dict[str, Any]) -> OutboundPolicy:
+    """Where a port's connector may send requests, from its config."""
+    return OutboundPolicy.from_config(config)
 
 
 def connector_error(err: BaseException) -> ProblemError:
@@ -76,9 +85,11 @@ async def check_port(node: Node, name: str, actor: Actor) -> PortPublic:
     prepared = await anyio.to_thread.run_sync(prepare_port, node, name)
     auth_failed = False
     try:
-        result = await asyncio.wait_for(
-            prepared.connector.check(prepared.context(node)), CHECK_TIMEOUT_SECONDS
-        )
+        async with client_for(node.outbound(), port_policy(prepared.config)) as http:
+            result = await asyncio.wait_for(
+                prepared.connector.check(prepared.context(node, http=http)),
+                CHECK_TIMEOUT_SECONDS,
+            )
     except AuthFailed as err:
         result, auth_failed = CheckResult(ok=False, message=err.message), True
     except Exception as err:  # any connector failure is a failed check, not a 500
@@ -115,8 +126,17 @@ async def run_once(
     *,
     action: str,
     timeout: float = CHECK_TIMEOUT_SECONDS,
+    call_id: str | None = None,
+    trace_id: str | None = None,
 ) -> Any:
-    """Execute one action on the port and return its JSON result (raises on failure)."""
-    ctx = prepared.context(node, kind=kind, action=action)
-    result = await asyncio.wait_for(prepared.connector.execute(ctx, definition, arguments), timeout)
+    """Execute one action on the port and return its JSON result (raises on failure).
+
+    The connector gets a client on the node's pool under the port's outbound policy, so
+    the SSRF guard and the port's allowed hosts hold for every request it makes.
+    """
+    async with client_for(node.outbound(), port_policy(prepared.config), trace_id) as http:
+        ctx = prepared.context(node, http=http, kind=kind, action=action, call_id=call_id)
+        result = await asyncio.wait_for(
+            prepared.connector.execute(ctx, definition, arguments), timeout
+        )
     return json_result(result)

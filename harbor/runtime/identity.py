@@ -239,6 +239,7 @@ def agent_public(session: Session, agent: Agent) -> AgentPublic:
         scopes=list(agent.scopes),
         created_at=agent.created_at,
         revoked_at=agent.revoked_at,
+        suspended_at=agent.suspended_at,
         keys=[key_public(k) for k in keys],
     )
 

@@ -62,6 +62,7 @@ class Agent(SQLModel, table=True):
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
+    suspended_at: datetime | None = _ts()
 
 
 class AgentKey(SQLModel, table=True):

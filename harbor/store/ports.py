@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from harbor.store.types import UTCDateTime, utcnow
@@ -119,21 +119,36 @@ class Draft(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One append-only, hash-chained audit record."""
+    """One append-only, hash-chained audit record.
+
+    Each filterable column has an index ending in ``seq``, so a filtered page, newest first,
+    is one index range scan on SQLite and PostgreSQL alike (keyset pagination by ``seq``).
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_type_seq", "type", "seq"),
+        Index("ix_audit_event_actor_seq", "actor", "seq"),
+        Index("ix_audit_event_outcome_seq", "outcome", "seq"),
+        Index("ix_audit_event_port_seq", "port", "seq"),
+        Index("ix_audit_event_action_seq", "action", "seq"),
+        Index("ix_audit_event_call_id_seq", "call_id", "seq"),
+    )
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     time: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     actor_type: str = Field(max_length=16)
     actor: str = Field(max_length=64)
-    type: str = Field(max_length=64, index=True)
+    type: str = Field(max_length=64)
     subject: str = Field(default="", max_length=200, index=True)
     outcome: str = Field(default="ok", max_length=32)
     details: dict[str, Any] = _json()
     trace_id: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    port: str | None = Field(default=None, max_length=30)
+    action: str | None = Field(default=None, max_length=64, description="port.action")
+    call_id: str | None = Field(default=None, max_length=64)
 
 
 class AuditHead(SQLModel, table=True):
@@ -144,3 +159,15 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The last pruned event: the chain is verified from here once older events are gone."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int
+    hash: str = Field(max_length=64)
+    time: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    pruned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -25,7 +25,11 @@ def ready_port(operator_client, loop_connector, upstream):
     """A ready ``loop`` port named ``up`` with its token set."""
     operator_client.post(
         "/api/v1/ports",
-        json={"name": "up", "connector": "loop", "config": {"base_url": upstream.url}},
+        json={
+            "name": "up",
+            "connector": "loop",
+            "config": {"base_url": upstream.url, "allow_private_hosts": ["127.0.0.1"]},
+        },
     )
     operator_client.put("/api/v1/ports/up/secrets/token", json={"value": UPSTREAM_TOKEN})
     return "up"

@@ -12,7 +12,11 @@ def port(operator_client, loop_connector, upstream):
     """A ``loop`` port named ``up`` pointing at the loopback upstream (no secret yet)."""
     response = operator_client.post(
         "/api/v1/ports",
-        json={"name": "up", "connector": "loop", "config": {"base_url": upstream.url}},
+        json={
+            "name": "up",
+            "connector": "loop",
+            "config": {"base_url": upstream.url, "allow_private_hosts": ["127.0.0.1"]},
+        },
     )
     assert response.status_code == 201, response.text
     return response.json()

@@ -15,9 +15,10 @@ from harbor.contracts import (
     AgentKeyCreated,
     AgentKeyPublic,
     AgentPublic,
+    PauseRequest,
     Problem,
 )
-from harbor.runtime import identity
+from harbor.runtime import identity, pause
 
 router = APIRouter(prefix="/agents", tags=["agents"])
 AgentName = Path(pattern=AGENT_NAME_PATTERN)
@@ -54,6 +55,24 @@ def revoke_agent(node: NodeDep, actor: ActorDep, name: str = AgentName) -> Agent
     """Revoke the agent and all of its keys at once."""
     with node.store.session(actor) as session:
         return identity.revoke_agent(session, name)
+
+
+@router.post("/{name}/suspend", response_model=AgentPublic, responses=CONFLICT)
+def suspend_agent(
+    body: PauseRequest, node: NodeDep, actor: ActorDep, name: str = AgentName
+) -> AgentPublic:
+    """Refuse every call of this agent (503 ``paused``) until resumed; keys stay valid."""
+    with node.store.session(actor) as session:
+        pause.suspend_agent(session, name, body.reason)
+        return identity.agent_public(session, identity.get_agent(session, name))
+
+
+@router.post("/{name}/resume", response_model=AgentPublic, responses=CONFLICT)
+def resume_agent(node: NodeDep, actor: ActorDep, name: str = AgentName) -> AgentPublic:
+    """Let a suspended agent call again."""
+    with node.store.session(actor) as session:
+        pause.resume_agent(session, name)
+        return identity.agent_public(session, identity.get_agent(session, name))
 
 
 @router.post(

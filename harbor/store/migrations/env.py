@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import harbor.store.calls
 import harbor.store.models
+import harbor.store.policies
 import harbor.store.ports  # noqa: F401
 
 config = context.config

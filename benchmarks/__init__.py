@@ -1,0 +1,1 @@
+"""Reproducible benchmarks with a local upstream: ``python -m benchmarks.run``."""

@@ -1,0 +1,40 @@
+"""``/api/v1/node/pause``: the emergency stop for every call on the node (operator only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from harbor.api.deps import ActorDep, NodeDep
+from harbor.contracts import PauseRequest, PauseState, Problem
+from harbor.runtime import pause
+
+router = APIRouter(prefix="/node", tags=["node"])
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "Already in that state"}
+}
+
+
+@router.get("/pause", response_model=PauseState)
+def read_pause(node: NodeDep) -> PauseState:
+    """Whether calls are paused, by whom and since when."""
+    with node.store.session() as session:
+        return pause.pause_state(session)
+
+
+@router.post("/pause", response_model=PauseState, responses=CONFLICT)
+def pause_node(body: PauseRequest, node: NodeDep, actor: ActorDep) -> PauseState:
+    """Refuse every new call (503 ``paused``) and hold approved calls until resumed."""
+    with node.store.session(actor) as session:
+        return pause.pause_node(session, actor.name, body.reason)
+
+
+@router.post("/resume", response_model=PauseState, responses=CONFLICT)
+def resume_node(node: NodeDep, actor: ActorDep) -> PauseState:
+    """Let calls run again; held approved calls start."""
+    with node.store.session(actor) as session:
+        state = pause.resume_node(session)
+    if node.dispatcher is not None:
+        node.dispatcher.wake()
+    return state

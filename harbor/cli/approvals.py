@@ -1,0 +1,95 @@
+"""``harbor approvals``: decide the calls waiting for the operator."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from harbor.cli.common import operator_client, print_json, print_table
+from harbor.errors import InvalidRequest
+
+app = typer.Typer(help="List, approve and deny calls waiting for you.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_approvals(
+    ctx: typer.Context,
+    status: Annotated[
+        str, typer.Option(help="pending, approved, denied, expired, cancelled or all")
+    ] = "pending",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List approvals (pending ones by default)."""
+    with operator_client(ctx) as client:
+        found = client.list_approvals(None if status == "all" else status)
+    if as_json:
+        print_json([a.model_dump(mode="json") for a in found])
+        return
+    print_table(
+        ("id", "status", "action", "risk", "agent", "arguments", "expires"),
+        (
+            (
+                a.id,
+                a.status,
+                f"{a.action} v{a.version}",
+                a.risk,
+                a.agent,
+                json.dumps(a.arguments, sort_keys=True)[:60],
+                a.expires_at.isoformat(timespec="seconds"),
+            )
+            for a in found
+        ),
+    )
+
+
+def _arguments(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InvalidRequest(f"--arguments is not valid JSON: {err.msg}") from err
+    if not isinstance(value, dict):
+        raise InvalidRequest("--arguments must be a JSON object")
+    return value
+
+
+@app.command("approve")
+def approve(
+    ctx: typer.Context,
+    approval_id: Annotated[str, typer.Argument(help="The approval (apr_...)")],
+    note: Annotated[str, typer.Option(help="A note kept with the decision")] = "",
+    arguments: Annotated[
+        str | None, typer.Option(help="Replacement arguments as a JSON object (approve edited)")
+    ] = None,
+    remember: Annotated[
+        bool, typer.Option(help="Allow this action for this agent from now on (adds a rule)")
+    ] = False,
+    remember_arguments: Annotated[
+        bool, typer.Option(help="With --remember: only for these exact arguments")
+    ] = False,
+) -> None:
+    """Approve one call; it then runs once."""
+    with operator_client(ctx) as client:
+        decided = client.approve(
+            approval_id,
+            note=note,
+            arguments=_arguments(arguments),
+            remember=remember,
+            remember_arguments=remember_arguments,
+        )
+    typer.echo(f"approved {decided.id}: call {decided.call_id} ({decided.action}) will run once")
+
+
+@app.command("deny")
+def deny(
+    ctx: typer.Context,
+    approval_id: Annotated[str, typer.Argument(help="The approval (apr_...)")],
+    reason: Annotated[str, typer.Option(help="Why; the agent is told")] = "",
+) -> None:
+    """Deny one call; the reason goes back to the agent."""
+    with operator_client(ctx) as client:
+        decided = client.deny(approval_id, reason=reason)
+    typer.echo(f"denied {decided.id}: call {decided.call_id} ({decided.action})")

@@ -1,0 +1,212 @@
+"""Approvals: the operator's decision on one exact call (action version + arguments hash).
+
+Only the operator decides (the API's single access check keeps agents out). Approving moves
+the call to ``approved``; a worker then starts it at most once (see
+:mod:`harbor.runtime.dispatch`). An approval past its expiry can no longer be approved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from harbor.contracts import ApprovalApprove, ApprovalDeny, ApprovalPublic, PolicyRuleCreate
+from harbor.errors import Conflict, InvalidArguments, NotFound
+from harbor.node import Node
+from harbor.runtime.audit import Actor
+from harbor.runtime.call_audit import audit_call
+from harbor.runtime.calls import arguments_hash
+from harbor.runtime.policy_rules import create_rule
+from harbor.runtime.redaction import redact, redaction_key
+from harbor.runtime.schemas import instance_errors
+from harbor.runtime.state import get_operator_settings
+from harbor.store.calls import Approval, Call
+from harbor.store.ports import ActionVersion
+from harbor.store.types import utcnow
+
+APPROVAL_STATUSES = ("pending", "approved", "denied", "expired", "cancelled")
+
+
+def approval_link(node: Node, approval_id: str) -> str | None:
+    """The UI link to an approval, from the public URL in operator state (None if unset)."""
+    with node.store.session() as session:
+        base = get_operator_settings(session).public_url
+    return f"{base.rstrip('/')}/approvals/{approval_id}" if base else None
+
+
+def _public(node: Node, session: Session, approval: Approval, call: Call) -> ApprovalPublic:
+    version = session.get(ActionVersion, approval.action_version_id)
+    assert version is not None
+    return ApprovalPublic(
+        id=approval.id,
+        call_id=call.id,
+        status=approval.status,
+        action=call.action,
+        version=call.version,
+        risk=version.risk,
+        description=version.description,
+        agent=call.agent,
+        arguments=redact(version.input_schema, call.arguments, redaction_key(node)),
+        arguments_hash=approval.arguments_hash,
+        approvals_required=approval.approvals_required,
+        created_at=approval.created_at,
+        expires_at=approval.expires_at,
+        decided_at=approval.decided_at,
+        decided_by=approval.decided_by,
+        note=approval.note,
+    )
+
+
+def _load(session: Session, approval_id: str) -> tuple[Approval, Call]:
+    approval = session.get(Approval, approval_id)
+    call = session.get(Call, approval.call_id) if approval else None
+    if approval is None or call is None:
+        raise NotFound(f"no approval '{approval_id}'")
+    return approval, call
+
+
+def list_approvals(node: Node, status: str | None = None, limit: int = 100) -> list[ApprovalPublic]:
+    """Approvals, newest first, optionally only those with ``status``."""
+    with node.store.session() as session:
+        query = select(Approval, Call).join(Call, col(Call.id) == col(Approval.call_id))
+        if status:
+            query = query.where(Approval.status == status)
+        rows = session.exec(query.order_by(col(Approval.created_at).desc()).limit(limit)).all()
+        return [_public(node, session, approval, call) for approval, call in rows]
+
+
+def read_approval(node: Node, approval_id: str) -> ApprovalPublic:
+    """One approval."""
+    with node.store.session() as session:
+        return _public(node, session, *_load(session, approval_id))
+
+
+def read_approval_for_call(node: Node, call_id: str) -> ApprovalPublic:
+    """The approval a call waits for."""
+    with node.store.session() as session:
+        approval = session.exec(select(Approval).where(Approval.call_id == call_id)).first()
+        if approval is None:
+            raise NotFound(f"call '{call_id}' has no approval")
+        return _public(node, session, *_load(session, approval.id))
+
+
+def _require_pending(session: Session, approval: Approval, call: Call) -> None:
+    """Conflict unless the approval can still be decided; an expired one is marked so."""
+    if approval.status != "pending":
+        raise Conflict(f"approval {approval.id} is already {approval.status}")
+    if approval.expires_at <= utcnow():
+        now = utcnow()
+        approval.status, approval.decided_at = "expired", now
+        call.status, call.finished_at, call.updated_at = "expired", now, now
+        call.error_code, call.error_message = "expired", "the approval expired undecided"
+        session.add_all([approval, call])
+        audit_call(session, "approval.expired", call, outcome="expired")
+        raise Conflict(f"approval {approval.id} expired at {approval.expires_at.isoformat()}")
+
+
+def _locked(session: Session, approval_id: str) -> tuple[Approval, Call]:
+    approval = session.exec(
+        select(Approval).where(Approval.id == approval_id).with_for_update()
+    ).first()
+    if approval is None:
+        raise NotFound(f"no approval '{approval_id}'")
+    return _load(session, approval.id)
+
+
+def approve_call(
+    node: Node, approval_id: str, actor: Actor, body: ApprovalApprove
+) -> ApprovalPublic:
+    """Approve (optionally with edited arguments, optionally remembered as a rule)."""
+    with node.store.session(actor) as session:
+        approval, call = _locked(session, approval_id)
+        try:
+            _require_pending(session, approval, call)
+        except Conflict:
+            session.commit()  # keep the expiry we just recorded
+            raise
+        version = session.get(ActionVersion, call.action_version_id)
+        assert version is not None
+        key = redaction_key(node)
+        details: dict[str, Any] = {"approval_id": approval.id, "note": body.note}
+        if body.arguments is not None and body.arguments != call.arguments:
+            _apply_edits(call, version, body.arguments)
+            details["original_arguments"] = redact(
+                version.input_schema, call.original_arguments or {}, key
+            )
+            details["arguments"] = redact(version.input_schema, call.arguments, key)
+        now = utcnow()
+        approval.status, approval.decided_at = "approved", now
+        approval.decided_by, approval.note = actor.name, body.note
+        approval.arguments_hash = call.arguments_hash
+        call.status, call.updated_at, call.reason = "approved", now, body.note or None
+        session.add_all([approval, call])
+        audit_call(session, "approval.approved", call, details=details)
+        if body.remember:
+            _remember(session, call, body.remember_arguments)
+        public = _public(node, session, approval, call)
+    node.call_events.notify(call.id)
+    if node.dispatcher is not None:
+        node.dispatcher.wake()
+    return public
+
+
+def _apply_edits(call: Call, version: ActionVersion, arguments: dict[str, Any]) -> None:
+    errors = instance_errors(version.input_schema, arguments, prefix="/arguments")
+    if errors:
+        raise InvalidArguments(
+            "the edited arguments do not match the action's input schema",
+            extra={"errors": [e.model_dump() for e in errors]},
+        )
+    call.original_arguments = dict(call.arguments)
+    call.arguments = arguments
+    call.arguments_hash = arguments_hash(arguments)
+    call.edited = True
+
+
+def _remember(session: Session, call: Call, with_arguments: bool) -> None:
+    """A rule at the top: this agent may call this action (with these arguments) from now on."""
+    schema = None
+    if with_arguments:
+        schema = {
+            "type": "object",
+            "properties": {name: {"const": value} for name, value in call.arguments.items()},
+            "required": sorted(call.arguments),
+            "additionalProperties": False,
+        }
+    create_rule(
+        session,
+        PolicyRuleCreate(
+            description=f"remembered when approving call {call.id}",
+            agent=call.agent,
+            action=call.action,
+            arguments_schema=schema,
+            effect="allow",
+            position=1,
+        ),
+    )
+
+
+def deny_call(node: Node, approval_id: str, actor: Actor, body: ApprovalDeny) -> ApprovalPublic:
+    """Deny a pending call; the reason reaches the agent."""
+    with node.store.session(actor) as session:
+        approval, call = _locked(session, approval_id)
+        try:
+            _require_pending(session, approval, call)
+        except Conflict:
+            session.commit()
+            raise
+        now = utcnow()
+        approval.status, approval.decided_at = "denied", now
+        approval.decided_by, approval.note = actor.name, body.reason
+        call.status, call.finished_at, call.updated_at = "denied", now, now
+        call.reason = body.reason or None
+        call.error_code = "approval_denied"
+        call.error_message = body.reason or "the operator denied this call"
+        session.add_all([approval, call])
+        audit_call(
+            session, "approval.denied", call, outcome="denied", details={"reason": body.reason}
+        )
+        public = _public(node, session, approval, call)
+    node.call_events.notify(call.id)
+    return public
