@@ -128,7 +128,7 @@ def bench_calls(quick: bool, work: Path) -> dict[str, Any]:
         results["idle_rss_mib"] = rss_mib(node.pid)
         call = json.dumps({"action": "up.read_item", "arguments": {"id": 7}})
         auth = f"Authorization:Bearer {key}"
-        for concurrency, count in ((1, 300 if quick else 2000), (32, 1000 if quick else 10000)):
+        for concurrency, count in ((1, 300 if quick else 1000), (32, 1000 if quick else 3000)):
             direct = load(f"{upstream_url}/items/7", count, concurrency)
             governed = load(f"{node_url}/api/v1/calls", count, concurrency, "--post", call,
                             "--header", auth)  # fmt: skip

@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.routing import BaseRoute
 
 from harbor.errors import Forbidden, Unauthorized
-from harbor.runtime.identity import Principal, authenticate
+from harbor.runtime.identity import Principal, authenticate, mark_used
 
 Access = Literal["public", "agent", "operator"]
 ACCESS_KEY = "x-harbor-access"
@@ -58,8 +58,12 @@ def authorize(request: Request) -> None:
         return
     if credential is None:
         raise Unauthorized("missing credential; send 'Authorization: Bearer <key or token>'")
-    with request.app.state.node.store.session() as session:
+    store = request.app.state.node.store
+    with store.read_session() as session:
         principal = authenticate(session, credential)
+    if principal.use_not_recorded:
+        with store.session() as session:
+            mark_used(session, principal)
     if access == "operator" and not principal.is_operator:
         raise Forbidden("this route is for the operator only; agent keys cannot use it")
     request.state.principal = principal

@@ -103,7 +103,7 @@ def revoke_key(
 def suspend(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The agent")],
-    reason: Annotated[str, typer.Option(help="Why; shown to the agent and in the audit")] = "",
+    reason: Annotated[str, typer.Option(help="Why; kept in the audit log")] = "",
 ) -> None:
     """Refuse every call of this agent until `harbor agents resume` (keys stay valid)."""
     with operator_client(ctx) as client:

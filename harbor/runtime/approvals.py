@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from harbor.connector import SENSITIVE_MARKER
 from harbor.contracts import ApprovalApprove, ApprovalDeny, ApprovalPublic, PolicyRuleCreate
 from harbor.errors import Conflict, InvalidArguments, NotFound
 from harbor.node import Node
@@ -168,11 +169,15 @@ def _remember(session: Session, call: Call, with_arguments: bool) -> None:
     """A rule at the top: this agent may call this action (with these arguments) from now on."""
     schema = None
     if with_arguments:
+        # Sensitive arguments never go into a rule (rules are shown, exported and audited):
+        # the rule pins every other argument and lets those be anything.
+        version = session.get(ActionVersion, call.action_version_id)
+        sensitive = sensitive_properties(version.input_schema if version else {})
+        pinned = {k: v for k, v in call.arguments.items() if k not in sensitive}
         schema = {
             "type": "object",
-            "properties": {name: {"const": value} for name, value in call.arguments.items()},
-            "required": sorted(call.arguments),
-            "additionalProperties": False,
+            "properties": {name: {"const": value} for name, value in pinned.items()},
+            "required": sorted(pinned),
         }
     create_rule(
         session,
@@ -185,6 +190,16 @@ def _remember(session: Session, call: Call, with_arguments: bool) -> None:
             position=1,
         ),
     )
+
+
+def sensitive_properties(schema: dict[str, Any]) -> set[str]:
+    """Top-level argument names the input schema marks ``x-harbor-sensitive``."""
+    properties = schema.get("properties", {})
+    return {
+        name
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and spec.get(SENSITIVE_MARKER) is True
+    }
 
 
 def deny_call(node: Node, approval_id: str, actor: Actor, body: ApprovalDeny) -> ApprovalPublic:

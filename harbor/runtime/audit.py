@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,8 @@ PRUNED_EVENT = "audit.pruned"
 # SQLite serialises writers anyway; this keeps two threads of one process from reading the
 # same head before either commits. PostgreSQL relies on the head row's FOR UPDATE lock.
 _append_lock = threading.RLock()
+#: session.info key of the head row and newest event time read in the current transaction.
+TAIL_KEY = "harbor_audit_tail"
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class AuditLog:
         self.sink_errors: dict[str, str] = {}
         self.sink_failures: dict[str, int] = {}
         self._deliver_lock = threading.Lock()
+        self._head_lock = threading.Lock()
 
     def record(
         self,
@@ -153,14 +155,11 @@ class AuditLog:
         is :class:`AuditUnavailable`; the caller's transaction must then roll back.
         """
         with _append_lock:
-            head = session.exec(
-                select(AuditHead).where(AuditHead.id == 1).with_for_update()
-            ).first()
-            if head is None:
-                head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
+            head, previous_time = self._locked_head(session)
+            now = utcnow()
             ev = AuditEvent(
                 seq=head.seq + 1,
-                time=_monotonic_now(session, head.seq),
+                time=max(now, previous_time) if previous_time is not None else now,
                 actor_type=actor.type,
                 actor=actor.name,
                 type=type,
@@ -176,6 +175,7 @@ class AuditLog:
             )
             ev.hash = event_hash(head.hash, ev)
             head.seq, head.hash = ev.seq, ev.hash
+            session.info[TAIL_KEY] = (head, ev.time)
             session.add(ev)
             session.add(head)
             try:
@@ -187,6 +187,22 @@ class AuditLog:
         self._after_commit(session, ev)
         return ev
 
+    @staticmethod
+    def _locked_head(session: Session) -> tuple[AuditHead, datetime | None]:
+        """The chain's head row, locked for this transaction, and the newest event's time.
+
+        Read once per transaction: the lock (SQLite's write lock, PostgreSQL's row lock) is
+        held until commit, so later events of the same transaction reuse what was read.
+        """
+        cached = session.info.get(TAIL_KEY)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+        if head is None:
+            return AuditHead(id=1, seq=0, hash=GENESIS_HASH), None
+        previous = session.get(AuditEvent, head.seq) if head.seq else None
+        return head, previous.time if previous is not None else None
+
     def _after_commit(self, session: Session, ev: AuditEvent) -> None:
         """Remember ``ev`` until the transaction commits; then write the head and the sinks."""
         session.info["harbor_audit_head"] = (ev.seq, ev.hash)
@@ -196,6 +212,7 @@ class AuditLog:
         session.info["harbor_audit_listener"] = True
 
         def after_commit(committed: Any) -> None:
+            committed.info.pop(TAIL_KEY, None)
             pending = committed.info.pop("harbor_audit_head", None)
             events = committed.info.pop("harbor_audit_pending", [])
             try:
@@ -206,6 +223,7 @@ class AuditLog:
                     self.deliver(events)
 
         def after_rollback(rolled_back: Any) -> None:
+            rolled_back.info.pop(TAIL_KEY, None)
             rolled_back.info.pop("harbor_audit_head", None)
             rolled_back.info.pop("harbor_audit_pending", None)
 
@@ -227,18 +245,21 @@ class AuditLog:
                     self.sink_errors.pop(name, None)
 
     def write_head(self, seq: int, digest: str) -> None:
-        """Atomically replace the head file, never moving it backwards."""
-        current = self.read_head()
-        if current is not None and current[0] >= seq:
-            return
-        self.head_file.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"seq": seq, "hash": digest})
-        fd, tmp = tempfile.mkstemp(dir=self.head_file.parent, prefix=".audit-head-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.head_file)
+        """Atomically replace the head file, never moving it backwards.
+
+        Not fsync'd: the database commit before it is durable, and a head file that lags
+        after a power cut only misses deletions of the last moments, never reports a false
+        break (verify flags a head *ahead* of the table). The JSON-lines sink, fsync'd per
+        batch, is the durable copy outside the table.
+        """
+        with self._head_lock:
+            current = self.read_head()
+            if current is not None and current[0] >= seq:
+                return
+            self.head_file.parent.mkdir(parents=True, exist_ok=True)
+            staged = self.head_file.with_name(f".{HEAD_FILE_NAME}.{os.getpid()}.tmp")
+            staged.write_text(json.dumps({"seq": seq, "hash": digest}))
+            os.replace(staged, self.head_file)
 
     def read_head(self) -> tuple[int, str] | None:
         """(seq, hash) from the head file, or None if there is none yet."""
@@ -249,14 +270,6 @@ class AuditLog:
         except (OSError, ValueError):
             return (-1, "unreadable")
         return int(data["seq"]), str(data["hash"])
-
-
-def _monotonic_now(session: Session, head_seq: int) -> datetime:
-    """Now, but never before the previous event: time order is sequence order, even when the
-    clock steps back or nodes sharing a database disagree, so time filters can use ``seq``."""
-    now = utcnow()
-    previous = session.get(AuditEvent, head_seq) if head_seq else None
-    return max(now, previous.time) if previous is not None else now
 
 
 def record_change(

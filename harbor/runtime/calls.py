@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -43,7 +43,14 @@ from harbor.node import Node
 from harbor.runtime import policy
 from harbor.runtime.audit import Actor, canonical_json, record_change
 from harbor.runtime.call_audit import audit_call
-from harbor.runtime.call_reads import call_public, visible_call
+from harbor.runtime.call_reads import call_public, read_call, visible_call
+from harbor.runtime.dispatch import (
+    RunPlan,
+    notify_approval_requested,
+    plan_call,
+    run_started_call,
+)
+from harbor.runtime.execution import prepare_port_in
 from harbor.runtime.identity import Principal, scope_allows
 from harbor.runtime.pause import ensure_calls_allowed
 from harbor.runtime.ports import port_public
@@ -67,6 +74,10 @@ class Admitted:
     outcome: Outcome
     call: Call
     approval: Approval | None = None
+    public: CallPublic | None = None
+    """The call's view, for answers that need no run."""
+    plan: RunPlan | None = None
+    """For ``run``: what the connector needs, loaded in the admitting transaction."""
 
 
 def new_id(prefix: str) -> str:
@@ -165,7 +176,7 @@ def admit_call(
             raise AuditUnavailable("the call could not be recorded; nothing was run") from err
         # Another request with the same key won the race: answer as a replay of it.
         with node.store.session(actor) as session:
-            replayed = _replay(session, principal, spec, idempotency_key)
+            replayed = _replay(node, session, principal, spec, idempotency_key)
         if replayed is None:
             raise
         return replayed
@@ -197,11 +208,14 @@ def _admit(
     spec: CallCreate,
     idempotency_key: str | None,
 ) -> Admitted:
+    if principal.is_operator:
+        # An operator token is not an agent: calls are always made, and audited, as an agent.
+        raise Forbidden("only agents make calls; create an agent and use its key")
     agent = session.get(Agent, principal.id)
     if agent is None:
-        raise Forbidden("only agents make calls; create an agent key for scripts")
+        raise Forbidden("this agent no longer exists")
     if idempotency_key is not None:
-        replayed = _replay(session, principal, spec, idempotency_key)
+        replayed = _replay(node, session, principal, spec, idempotency_key)
         if replayed is not None:
             return replayed
     ensure_calls_allowed(session, agent.suspended_at is not None)
@@ -231,7 +245,12 @@ def _admit(
         details={"arguments": redact(version.input_schema, spec.arguments, key)},
     )  # fmt: skip
     audit_call(session, "policy.decided", call, outcome=decision.effect, details=call.decision)
-    return _route(node, session, call, version, decision)
+    admitted = _route(node, session, call, version, decision)
+    if admitted.outcome == "run":
+        return replace(
+            admitted, plan=plan_call(call, version, prepare_port_in(session, node, port))
+        )
+    return replace(admitted, public=call_public(node, session, call))
 
 
 def _check_arguments(version: ActionVersion, arguments: dict[str, Any]) -> None:
@@ -307,7 +326,9 @@ def _route(
     return Admitted("run", call)
 
 
-def _replay(session: Session, principal: Principal, spec: CallCreate, key: str) -> Admitted | None:
+def _replay(
+    node: Node, session: Session, principal: Principal, spec: CallCreate, key: str
+) -> Admitted | None:
     """The earlier call with the same Idempotency-Key, per the IETF draft's semantics."""
     earlier = session.exec(
         select(Call).where(Call.agent_id == principal.id, Call.idempotency_key == key)
@@ -330,7 +351,7 @@ def _replay(session: Session, principal: Principal, spec: CallCreate, key: str) 
             f"the call {earlier.id} with this Idempotency-Key is still running; ask again later",
             extra={"call_id": earlier.id},
         )
-    return Admitted("replay", earlier)
+    return Admitted("replay", earlier, public=call_public(node, session, earlier))
 
 
 # --- Answers -------------------------------------------------------------------------------
@@ -359,15 +380,14 @@ async def submit_call(
     node: Node, principal: Principal, spec: CallCreate, idempotency_key: str | None = None
 ) -> tuple[CallPublic, int]:
     """Run the governed call; returns the call and the HTTP status (200 or 202)."""
-    from harbor.runtime.call_reads import read_call
-    from harbor.runtime.dispatch import notify_approval_requested, run_started_call
-
     admitted = await anyio.to_thread.run_sync(admit_call, node, principal, spec, idempotency_key)
+    public = admitted.public
     if admitted.outcome == "run":
-        await run_started_call(node, admitted.call.id)
+        public = await run_started_call(node, admitted.call.id, admitted.plan)
     elif admitted.outcome == "pending" and admitted.approval is not None:
         await anyio.to_thread.run_sync(notify_approval_requested, node, admitted.call.id)
-    public = await anyio.to_thread.run_sync(read_call, node, principal, admitted.call.id)
+    if public is None:  # finished elsewhere meanwhile (a restart marked it): read it back
+        public = await anyio.to_thread.run_sync(read_call, node, principal, admitted.call.id)
     return response_for(public)
 
 

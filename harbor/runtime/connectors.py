@@ -15,7 +15,7 @@ def get_connector(node: Node, type_: str) -> Connector:
         installed = ", ".join(sorted(node.connectors)) or "none"
         raise NotFound(
             f"no connector '{type_}' is installed (installed: {installed}); "
-            f"install it with `harbor install harbor-{type_.replace('_', '-')}`"
+            f"install it with `pip install harbor-{type_.replace('_', '-')}` and restart the node"
         )
     return connector
 

@@ -20,19 +20,23 @@ import httpx
 from sqlmodel import Session, col, select, update
 
 from harbor.connector import AuthFailed, ConnectorError, RetryableError
-from harbor.contracts import ApprovalPublic
-from harbor.errors import HarborError
+from harbor.contracts import ApprovalPublic, CallPublic
+from harbor.errors import HarborError, PortNotReady
 from harbor.node import Node
 from harbor.runtime.audit import SYSTEM
 from harbor.runtime.call_audit import audit_call
-from harbor.runtime.execution import PreparedPort, prepare_port, run_once
+from harbor.runtime.call_reads import call_public
+from harbor.runtime.execution import PreparedPort, prepare_port_in, run_once
 from harbor.runtime.pause import pause_state
+from harbor.runtime.ports import port_public
 from harbor.store.calls import Approval, Call
+from harbor.store.models import Agent
 from harbor.store.ports import ActionVersion, Port
 from harbor.store.types import utcnow
 
 log = logging.getLogger("harbor.calls")
 MAX_ATTEMPTS = 3
+CALLABLE_PORT_STATUSES = ("ready", "unhealthy")
 FIRST_BACKOFF_SECONDS = 0.2
 POLL_SECONDS = 1.0
 
@@ -63,23 +67,32 @@ class RunOutcome:
 
 
 def _plan(node: Node, call_id: str) -> RunPlan:
-    with node.store.session() as session:
+    """Load what a started call needs; the port is checked again (it may have changed)."""
+    with node.store.read_session() as session:
         call = session.get(Call, call_id)
         version = session.get(ActionVersion, call.action_version_id) if call else None
         if call is None or version is None:
             raise HarborError(f"call {call_id} or its action version vanished")
-        prepared = prepare_port(node, call.port)
-        kind = prepared.connector.action_kinds.get(version.kind)
-        return RunPlan(
-            call_id=call.id,
-            action=call.action,
-            kind=version.kind,
-            definition=dict(version.definition),
-            arguments=dict(call.arguments),
-            trace_id=call.trace_id,
-            safe_to_repeat=version.risk == "read" or bool(kind and kind.idempotent),
-            prepared=prepared,
-        )
+        port = session.exec(select(Port).where(Port.name == call.port)).first()
+        status = "missing" if port is None else port_public(session, node, port).status
+        if port is None or status not in CALLABLE_PORT_STATUSES:
+            raise PortNotReady(f"port '{call.port}' is {status}; the call was not run")
+        return plan_call(call, version, prepare_port_in(session, node, port))
+
+
+def plan_call(call: Call, version: ActionVersion, prepared: PreparedPort) -> RunPlan:
+    """The run plan of ``call`` on its prepared port."""
+    kind = prepared.connector.action_kinds.get(version.kind)
+    return RunPlan(
+        call_id=call.id,
+        action=call.action,
+        kind=version.kind,
+        definition=dict(version.definition),
+        arguments=dict(call.arguments),
+        trace_id=call.trace_id,
+        safe_to_repeat=version.risk == "read" or bool(kind and kind.idempotent),
+        prepared=prepared,
+    )
 
 
 def _port_slot(node: Node, port: str) -> asyncio.Semaphore:
@@ -89,16 +102,19 @@ def _port_slot(node: Node, port: str) -> asyncio.Semaphore:
     return slot
 
 
-async def run_started_call(node: Node, call_id: str) -> None:
-    """Run a call that is ``running`` (intent committed) and store how it ended."""
+async def run_started_call(
+    node: Node, call_id: str, plan: RunPlan | None = None
+) -> CallPublic | None:
+    """Run a call that is ``running`` (intent committed); store and return how it ended."""
     try:
-        plan = await anyio.to_thread.run_sync(_plan, node, call_id)
+        if plan is None:
+            plan = await anyio.to_thread.run_sync(_plan, node, call_id)
     except HarborError as err:
         outcome = RunOutcome(error_code=err.code, message=str(err))
     else:
         async with _port_slot(node, plan.prepared.name):
             outcome = await _execute_with_retries(node, plan)
-    await anyio.to_thread.run_sync(_finish, node, call_id, outcome)
+    return await anyio.to_thread.run_sync(_finish, node, call_id, outcome)
 
 
 async def _execute_with_retries(node: Node, plan: RunPlan) -> RunOutcome:
@@ -147,11 +163,11 @@ async def _execute_with_retries(node: Node, plan: RunPlan) -> RunOutcome:
             return RunOutcome(error_code="upstream_failed", message=message, attempts=attempt)
 
 
-def _finish(node: Node, call_id: str, outcome: RunOutcome) -> None:
+def _finish(node: Node, call_id: str, outcome: RunOutcome) -> CallPublic | None:
     with node.store.session(SYSTEM) as session:
         call = session.get(Call, call_id)
         if call is None or call.status != "running":
-            return
+            return None
         now = utcnow()
         call.finished_at = call.updated_at = now
         details: dict[str, Any] = {"attempts": outcome.attempts}
@@ -167,7 +183,9 @@ def _finish(node: Node, call_id: str, outcome: RunOutcome) -> None:
             audit_call(session, "call.failed", call, outcome="failed", details=details)
             if outcome.auth_failed:
                 _mark_needs_reconnect(session, call.port)
+        public = call_public(node, session, call)
     node.call_events.notify(call_id)
+    return public
 
 
 def _mark_needs_reconnect(session: Session, port_name: str) -> None:
@@ -183,7 +201,7 @@ def _mark_needs_reconnect(session: Session, port_name: str) -> None:
 def claim_call(node: Node, call_id: str) -> bool:
     """Move an approved call to ``running`` with its intent event; False if someone else did."""
     with node.store.session(SYSTEM) as session:
-        if pause_state(session).paused:
+        if pause_state(session).paused or _agent_suspended(session, call_id):
             return False
         now = utcnow()
         claimed = session.exec(
@@ -197,6 +215,15 @@ def claim_call(node: Node, call_id: str) -> bool:
         assert call is not None
         audit_call(session, "call.started", call, details={"approved": True})
     return True
+
+
+def _agent_suspended(session: Session, call_id: str) -> bool:
+    row = session.exec(
+        select(Agent.suspended_at)
+        .join(Call, col(Call.agent_id) == col(Agent.id))
+        .where(Call.id == call_id)
+    ).first()
+    return row is not None
 
 
 async def run_approved_call(node: Node, call_id: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 import httpx
+from sqlmodel import Session
 
 from harbor.connector import AuthFailed, CallContext, CheckResult, Connector, ConnectorError
 from harbor.contracts import PortPublic, ProblemError
@@ -22,6 +23,7 @@ from harbor.runtime.audit import Actor, record_change
 from harbor.runtime.connectors import get_connector
 from harbor.runtime.outbound import OutboundPolicy, client_for
 from harbor.runtime.ports import get_port, port_public
+from harbor.store.ports import Port
 from harbor.store.types import utcnow
 
 CHECK_TIMEOUT_SECONDS = 30.0
@@ -51,11 +53,15 @@ class PreparedPort:
 
 def prepare_port(node: Node, name: str) -> PreparedPort:
     """Load a port and resolve its secrets (blocking: call from a worker thread)."""
-    with node.store.session() as session:
-        port = get_port(session, name)
-        connector = get_connector(node, port.connector)
-        resolved = secrets.resolve_secrets(session, node.secret_box(), port)
-        return PreparedPort(port.name, connector, dict(port.config), resolved)
+    with node.store.read_session() as session:
+        return prepare_port_in(session, node, get_port(session, name))
+
+
+def prepare_port_in(session: Session, node: Node, port: Port) -> PreparedPort:
+    """A loaded port with its connector and resolved secrets, in the caller's session."""
+    connector = get_connector(node, port.connector)
+    resolved = secrets.resolve_secrets(session, node.secret_box(), port)
+    return PreparedPort(port.name, connector, dict(port.config), resolved)
 
 
 def port_policy(config: dict[str, Any]) -> OutboundPolicy:

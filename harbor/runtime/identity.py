@@ -54,6 +54,10 @@ class Principal:
     name: str
     id: int
     scopes: tuple[str, ...] = ()
+    credential_id: int | None = None
+    """The operator token's or agent key's row id."""
+    use_not_recorded: bool = False
+    """Authenticated in a read-only session while ``last_used_at`` was stale."""
 
     @property
     def is_operator(self) -> bool:
@@ -344,11 +348,26 @@ def _check_usable(kind: str, revoked_at: datetime | None, expires_at: datetime |
         raise Unauthorized(f"this {kind} expired; ask the operator for a new one")
 
 
-def _touch(row: OperatorToken | AgentKey, session: Session) -> None:
+def _touch(row: OperatorToken | AgentKey, session: Session) -> bool:
+    """Refresh ``last_used_at`` when it is stale; in a read-only session only report it."""
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    if row.last_used_at is not None and now - row.last_used_at <= LAST_USED_RESOLUTION:
+        return False
+    if not session.info.get("harbor_read_only"):
         row.last_used_at = now
         session.add(row)
+    return True
+
+
+def mark_used(session: Session, principal: Principal) -> None:
+    """Record that the principal's credential was just used (after a read-only check)."""
+    row: OperatorToken | AgentKey | None
+    if principal.role == "operator":
+        row = session.get(OperatorToken, principal.credential_id)
+    else:
+        row = session.get(AgentKey, principal.credential_id)
+    if row is not None:
+        _touch(row, session)
 
 
 def authenticate(session: Session, credential: str) -> Principal:
@@ -367,8 +386,14 @@ def _authenticate_operator(session: Session, credential: str) -> Principal:
     if token is None:
         raise Unauthorized("unknown operator token")
     _check_usable("operator token", token.revoked_at, token.expires_at)
-    _touch(token, session)
-    return Principal(role="operator", name=OPERATOR_NAME, id=token.operator_id)
+    due = _touch(token, session)
+    return Principal(
+        role="operator",
+        name=OPERATOR_NAME,
+        id=token.operator_id,
+        credential_id=token.id,
+        use_not_recorded=due and bool(session.info.get("harbor_read_only")),
+    )
 
 
 def _authenticate_agent(session: Session, credential: str) -> Principal:
@@ -382,6 +407,13 @@ def _authenticate_agent(session: Session, credential: str) -> Principal:
     key, agent = row
     _check_usable("agent", agent.revoked_at, None)
     _check_usable("agent key", key.revoked_at, key.expires_at)
-    _touch(key, session)
+    due = _touch(key, session)
     assert agent.id is not None
-    return Principal(role="agent", name=agent.name, id=agent.id, scopes=tuple(agent.scopes))
+    return Principal(
+        role="agent",
+        name=agent.name,
+        id=agent.id,
+        scopes=tuple(agent.scopes),
+        credential_id=key.id,
+        use_not_recorded=due and bool(session.info.get("harbor_read_only")),
+    )

@@ -12,9 +12,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
-from harbor.errors import ConfigError, Unavailable
+from harbor.errors import AuditUnavailable, ConfigError, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "harbor_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -34,6 +35,7 @@ def redacted_url(url: str) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     # WAL lets readers proceed during writes; FULL makes each commit durable on power loss.
+    dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin_immediate
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -61,7 +63,19 @@ def create_db_engine(url: str) -> Engine:
         raise ConfigError(f"cannot use database URL {redacted_url(url)}: {err}") from err
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # A deferred transaction that reads and then writes fails at once with "database is
+    # locked" when another connection wrote in between (WAL snapshots cannot be upgraded);
+    # taking the write lock up front makes concurrent writers wait their turn instead.
+    # Read-only sessions begin deferred, so they never wait for writers (WAL).
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Store:
@@ -74,6 +88,8 @@ class Store:
     def __init__(self, url: str, audit: Any = None) -> None:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url)
+        # The same pool, marked so that SQLite begins its transactions deferred.
+        self.read_engine = self.engine.execution_options(**{READ_ONLY_OPTION: True})
         self.audit = audit
 
     @property
@@ -93,10 +109,33 @@ class Store:
             session.info["harbor_actor"] = actor
             try:
                 yield session
-                session.commit()
+                self._commit(session)
             except BaseException:
                 session.rollback()
                 raise
+
+    @staticmethod
+    def _commit(session: Session) -> None:
+        """Commit; when audit events were part of it, a failure is AuditUnavailable."""
+        try:
+            session.commit()
+        except SQLAlchemyError as err:
+            if session.info.get("harbor_audit_pending"):
+                raise AuditUnavailable(
+                    "the audit log could not be written, so the change was refused"
+                ) from err
+            raise
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite it never waits for, nor blocks, writers.
+
+        Never write in it (a write could fail when another connection wrote meanwhile),
+        and never open a write session while holding it in the same thread.
+        """
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            session.info["harbor_read_only"] = True
+            yield session  # closing releases the connection; loaded objects stay readable
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""

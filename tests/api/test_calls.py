@@ -316,3 +316,36 @@ def test_calls_list_filters_and_paginates(actions, agent_client):
     pending = agent_client.get("/api/v1/calls", params={"status": "pending_approval"}).json()
     assert [c["action"] for c in pending["calls"]] == [actions["write"]]
     assert agent_client.get("/api/v1/calls", params={"cursor": "nonsense!"}).status_code == 422
+
+
+def test_an_operator_token_cannot_make_calls(actions, operator_client, upstream):
+    response = call(operator_client, actions["read"], {"suffix": "1"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert upstream.requests == []
+
+
+def test_remembered_arguments_never_include_sensitive_values(
+    actions, agent_client, operator_client
+):
+    body = call(agent_client, actions["write"], {"suffix": "7", "pin": "9999"}).json()
+    operator_client.post(
+        f"/api/v1/approvals/{body['approval_id']}/approve",
+        json={"remember": True, "remember_arguments": True},
+    )
+    rule = operator_client.get("/api/v1/policies").json()[0]
+    assert "9999" not in str(rule)
+    assert rule["arguments_schema"]["properties"] == {"suffix": {"const": "7"}}
+    assert call(agent_client, actions["write"], {"suffix": "7", "pin": "0000"}).status_code == 200
+
+
+def test_an_approved_call_on_a_port_disabled_meanwhile_does_not_run(
+    actions, agent_client, operator_client, upstream
+):
+    body = call(agent_client, actions["write"], {"suffix": "7"}).json()
+    assert operator_client.patch("/api/v1/ports/up", json={"disabled": True}).status_code == 200
+    operator_client.post(f"/api/v1/approvals/{body['approval_id']}/approve", json={})
+    done = agent_client.get(f"/api/v1/calls/{body['id']}", params={"wait": 10}).json()
+    assert done["status"] == "failed"
+    assert done["error"]["code"] == "port_not_ready"
+    assert upstream.requests == []

@@ -183,3 +183,16 @@ def test_approval_requested_plugins_are_called_in_isolation(
     )
     dispatch.notify_approval_requested(harbor_node, admitted.call.id)
     assert seen == [(write_action, f"https://harbor.lan/approvals/{admitted.call.approval_id}")]
+
+
+def test_a_suspended_agents_approved_call_waits(harbor_node, pending_call):
+    from harbor.runtime.pause import resume_agent, suspend_agent
+
+    harbor_node.dispatcher = None
+    approve_call(harbor_node, pending_call.approval_id, OPERATOR, ApprovalApprove())
+    with harbor_node.store.session(OPERATOR) as session:
+        suspend_agent(session, "test-agent", "looks wrong")
+    assert dispatch.claim_call(harbor_node, pending_call.id) is False
+    with harbor_node.store.session(OPERATOR) as session:
+        resume_agent(session, "test-agent")
+    assert dispatch.claim_call(harbor_node, pending_call.id) is True
