@@ -22,6 +22,7 @@ from harbor.runtime.audit import AuditLog
 from harbor.runtime.audit_retention import apply_audit_retention
 from harbor.runtime.audit_sinks import install_audit_sinks
 from harbor.runtime.events import CallEvents
+from harbor.runtime.metrics import NodeMetrics
 from harbor.runtime.outbound import create_outbound_client
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ class Node:
         self.started_at: float | None = None
         self._secret_box: SecretBox | None = None
         self.call_events = CallEvents()
+        self.metrics = NodeMetrics()
+        self.audit.write_observer = self.metrics.audit_write_seconds.observe
         self.port_slots: dict[str, asyncio.Semaphore] = {}
         self.dispatcher: Dispatcher | None = None
         self._outbound: httpx.AsyncClient | None = None
@@ -123,6 +126,7 @@ class Node:
                 log.exception("plugin %s failed in harbor_startup", impl.plugin_name)
                 self.plugins.fail(impl.plugin_name, err)
         apply_audit_retention(self)
+        self.metrics.watch_approvals(self)
         self.started_at = time.time()
         return self
 

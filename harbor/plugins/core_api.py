@@ -14,6 +14,7 @@ from harbor.api.routes import (
     connectors,
     drafts,
     health,
+    metrics,
     node_control,
     policies,
     ports,
@@ -25,11 +26,11 @@ from harbor.connector import hookimpl
 
 @hookimpl(tryfirst=True)
 def harbor_routes() -> list[APIRouter]:
-    """The node's own resources under /api/v1."""
+    """The node's own resources under /api/v1, and ``/metrics``."""
     api = APIRouter(prefix="/api/v1")
     for module in (
         health, auth, agents, tokens, settings, connectors, ports, drafts, actions, audit,
         policies, calls, approvals, node_control,
     ):  # fmt: skip
         api.include_router(module.router)
-    return [api]
+    return [api, metrics.router]

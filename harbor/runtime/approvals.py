@@ -223,5 +223,6 @@ def deny_call(node: Node, approval_id: str, actor: Actor, body: ApprovalDeny) ->
             session, "approval.denied", call, outcome="denied", details={"reason": body.reason}
         )
         public = _public(node, session, approval, call)
+    node.metrics.call_finished(call.action, "require_approval", "denied")
     node.call_events.notify(call.id)
     return public

@@ -21,7 +21,8 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -133,6 +134,8 @@ class AuditLog:
         self.sink_failures: dict[str, int] = {}
         self._deliver_lock = threading.Lock()
         self._head_lock = threading.Lock()
+        self.write_observer: Callable[[float], None] | None = None
+        """Called with the seconds each event took to reach the database (metrics)."""
 
     def record(
         self,
@@ -178,12 +181,15 @@ class AuditLog:
             session.info[TAIL_KEY] = (head, ev.time)
             session.add(ev)
             session.add(head)
+            started = time.perf_counter()
             try:
                 session.flush()
             except SQLAlchemyError as err:
                 raise AuditUnavailable(
                     "the audit log could not be written, so the change was refused"
                 ) from err
+            if self.write_observer is not None:
+                self.write_observer(time.perf_counter() - started)
         self._after_commit(session, ev)
         return ev
 

@@ -382,6 +382,8 @@ async def submit_call(
     """Run the governed call; returns the call and the HTTP status (200 or 202)."""
     admitted = await anyio.to_thread.run_sync(admit_call, node, principal, spec, idempotency_key)
     public = admitted.public
+    if admitted.outcome == "denied":
+        node.metrics.call_finished(spec.action, "deny", "denied")
     if admitted.outcome == "run":
         public = await run_started_call(node, admitted.call.id, admitted.plan)
     elif admitted.outcome == "pending" and admitted.approval is not None:
@@ -411,6 +413,7 @@ def cancel_call(node: Node, principal: Principal, call_id: str) -> CallPublic:
                 approval.status, approval.decided_at = "cancelled", now
                 session.add(approval)
         audit_call(session, "call.cancelled", call)
+        node.metrics.call_finished(call.action, "require_approval", "cancelled")
         public = call_public(node, session, call)
     node.call_events.notify(call_id)
     return public

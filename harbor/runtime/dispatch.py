@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -184,8 +185,18 @@ def _finish(node: Node, call_id: str, outcome: RunOutcome) -> CallPublic | None:
             if outcome.auth_failed:
                 _mark_needs_reconnect(session, call.port)
         public = call_public(node, session, call)
+    node.metrics.call_finished(
+        public.action,
+        public.decision.effect if public.decision else None,
+        public.status,
+        _seconds_between(public.started_at, public.finished_at),
+    )
     node.call_events.notify(call_id)
     return public
+
+
+def _seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if start and end else None
 
 
 def _mark_needs_reconnect(session: Session, port_name: str) -> None:
@@ -267,6 +278,7 @@ def expire_approvals(node: Node) -> int:
             call.error_code, call.error_message = "expired", "the approval expired undecided"
             session.add(call)
             audit_call(session, "approval.expired", call, outcome="expired")
+            node.metrics.call_finished(call.action, "require_approval", "expired")
             expired += 1
     return expired
 
@@ -285,6 +297,7 @@ def recover_interrupted_calls(node: Node) -> int:
             )
             session.add(call)
             audit_call(session, "call.unknown", call, outcome="unknown")
+            node.metrics.call_finished(call.action, (call.decision or {}).get("effect"), "unknown")
     return len(stuck)
 
 
