@@ -27,6 +27,9 @@ def list_approvals(
     if as_json:
         print_json([a.model_dump(mode="json") for a in found])
         return
+    if not found:
+        typer.echo("no approvals" if status == "all" else f"no {status} approvals")
+        return
     print_table(
         ("id", "status", "action", "risk", "agent", "arguments", "expires"),
         (
