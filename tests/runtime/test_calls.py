@@ -54,3 +54,29 @@ def test_pause_and_resume_are_audited_with_who_did_it(harbor_node, operator_toke
         ("node.resumed", "owner"),
     ]
     assert events[0].details["reason"] == "incident 12"
+
+
+def test_an_idempotency_key_is_kept_a_day_then_may_start_a_new_call(
+    harbor_node, agent_key, read_action
+):
+    from datetime import timedelta
+
+    from harbor.store.calls import Call
+
+    with harbor_node.store.session() as session:
+        principal = authenticate(session, agent_key)
+    spec = CallCreate(action=read_action, arguments={"suffix": "1"})
+    first = calls.admit_call(harbor_node, principal, spec, "daily")
+    with harbor_node.store.session() as session:
+        row = session.get(Call, first.call.id)
+        assert row is not None
+        row.status = "succeeded"
+        row.created_at = row.created_at - timedelta(hours=23)
+        session.add(row)
+    assert calls.admit_call(harbor_node, principal, spec, "daily").call.id == first.call.id
+    with harbor_node.store.session() as session:
+        row = session.get(Call, first.call.id)
+        assert row is not None
+        row.created_at = row.created_at - timedelta(hours=2)
+        session.add(row)
+    assert calls.admit_call(harbor_node, principal, spec, "daily").call.id != first.call.id

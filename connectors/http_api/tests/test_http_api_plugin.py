@@ -74,8 +74,9 @@ def test_http_api_config_schema_is_a_valid_json_schema():
             "base_url": "http://homeassistant.lan:8123/api",
             "auth": {"type": "basic", "username": "harbor"},
             "basic_password": "pw",
-            "allow_private_network": True,
+            "allow_private_hosts": ["homeassistant.lan"],
         },
+        {"base_url": "https://api.example.com", "auth": {"type": "bearer"}},
         {
             "base_url": "https://api.example.com",
             "auth": {"type": "api_key", "in": "query", "name": "key"},
@@ -93,7 +94,6 @@ def test_http_api_config_schema_accepts_typical_ports(config):
         {},
         {"base_url": "ftp://files.example.com"},
         {"base_url": "https://api.example.com", "auth": {"type": "oauth"}},
-        {"base_url": "https://api.example.com", "auth": {"type": "bearer"}},
         {"base_url": "https://api.example.com", "auth": {"type": "basic"}, "basic_password": "p"},
         {
             "base_url": "https://api.example.com",
@@ -102,6 +102,8 @@ def test_http_api_config_schema_accepts_typical_ports(config):
         },
         {"base_url": "https://api.example.com", "default_headers": {"Bad Header": "x"}},
         {"base_url": "https://api.example.com", "allowed_hosts": ["https://evil.example"]},
+        {"base_url": "https://api.example.com", "allow_private_hosts": ["http://lan/"]},
+        {"base_url": "https://api.example.com", "allow_private_network": True},
         {"base_url": "https://api.example.com", "timeout_seconds": 0},
         {"base_url": "https://api.example.com", "max_response_bytes": 10},
         {"base_url": "https://api.example.com", "password": "unknown field"},
@@ -124,3 +126,37 @@ def test_http_api_package_imports_only_the_connector_api():
             for name in names:
                 if name == "harbor" or name.startswith("harbor."):
                     assert name in ALLOWED_HARBOR_MODULES, f"{source.name} imports {name}"
+
+
+def test_http_api_has_one_request_kind_that_is_not_idempotent():
+    kind = HttpApiConnector.action_kinds["request"]
+    assert list(HttpApiConnector.action_kinds) == ["request"]
+    assert kind.idempotent is False
+    Draft202012Validator.check_schema(kind.definition_schema)
+
+
+def test_http_api_templates_are_valid_actions():
+    connector = HttpApiConnector()
+    kind = HttpApiConnector.action_kinds["request"]
+    assert {t.name for t in HttpApiConnector.templates} == {"get_json", "post_json"}
+    for template in HttpApiConnector.templates:
+        assert template.kind == "request"
+        assert template.description
+        Draft202012Validator.check_schema(template.input_schema)
+        assert (
+            list(Draft202012Validator(kind.definition_schema).iter_errors(template.definition))
+            == []
+        )
+        connector.validate_definition("request", template.definition)
+
+
+def test_a_port_with_auth_can_be_created_before_its_secret_is_set(operator_client):
+    created = operator_client.post(
+        "/api/v1/ports",
+        json={
+            "name": "api",
+            "connector": "http_api",
+            "config": {"base_url": "https://api.example.com", "auth": {"type": "bearer"}},
+        },
+    )
+    assert created.status_code == 201, created.text
