@@ -116,3 +116,17 @@ def test_policies_from_the_terminal(live, harbor_cli):
     assert "CALLS/SECONDS" in bad.stderr
     run_ok(harbor_cli, "policies", "remove", str(rules[0]["id"]))
     assert json.loads(run_ok(harbor_cli, "policies", "list", "--json")) == []
+
+
+def test_audit_list_export_and_prune_from_the_terminal(live, harbor_cli):
+    body = call(live, "up.touch", {"suffix": "a"}).json()
+    listed = json.loads(run_ok(harbor_cli, "audit", "list", "--call", body["id"], "--json"))
+    types = [e["type"] for e in listed["events"]]
+    assert types == ["approval.requested", "policy.decided", "call.requested"]
+    exported = run_ok(harbor_cli, "audit", "export", "--type", "call.")
+    lines = [json.loads(line) for line in exported.splitlines() if line.strip()]
+    assert [e["type"] for e in lines] == ["call.requested"]
+    assert lines[0]["call_id"] == body["id"]
+    bad = harbor_cli("audit", "list", "--since", "yesterday-ish")
+    assert bad.exit_code != 0
+    assert "Traceback" not in bad.stderr
