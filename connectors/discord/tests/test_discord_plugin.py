@@ -65,6 +65,11 @@ def test_discord_config_schema_is_a_valid_json_schema():
             "username": "Harbor",
             "avatar_url": "https://example.com/harbor.png",
         },
+        {
+            "webhook_url": "https://discord.com/api/webhooks/1/x",
+            "allowed_hosts": ["discord.com"],
+            "allow_private_hosts": ["127.0.0.1"],
+        },
     ],
 )
 def test_discord_config_schema_accepts_typical_ports(config):
@@ -100,3 +105,22 @@ def test_discord_package_imports_only_the_connector_api():
             for name in names:
                 if name == "harbor" or name.startswith("harbor."):
                     assert name in ALLOWED_HARBOR_MODULES, f"{source.name} imports {name}"
+
+
+def test_discord_offers_send_message_and_the_post_message_template():
+    kind = DiscordConnector.action_kinds["send_message"]
+    assert kind.default_risk == "write"
+    assert kind.idempotent is False
+    Draft202012Validator.check_schema(kind.definition_schema)
+    [template] = DiscordConnector.templates
+    assert (template.name, template.kind, template.risk) == (
+        "post_message",
+        "send_message",
+        "write",
+    )
+    Draft202012Validator.check_schema(template.input_schema)
+    validator = Draft202012Validator(template.input_schema)
+    assert validator.is_valid({"content": "hi"})
+    assert validator.is_valid({"embeds": [{"title": "t"}]})
+    assert not validator.is_valid({})
+    assert not validator.is_valid({"content": "hi", "channel": "x"})
