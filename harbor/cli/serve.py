@@ -130,8 +130,10 @@ def run_server(settings: Settings, flags: dict[str, Any]) -> None:
         options["ssl_certfile"] = str(settings.tls_certfile)
         options["ssl_keyfile"] = str(settings.tls_keyfile) if settings.tls_keyfile else None
     if settings.workers > 1:
+        from harbor.api.app import RECOVER_ENV
+
         recover_calls_once(settings)
-        os.environ["HARBOR_RECOVER_CALLS"] = "0"
+        os.environ[RECOVER_ENV] = "0"
         uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)
         return
     from harbor.api.app import create_app

@@ -34,7 +34,6 @@ from harbor.errors import (
     InvalidArguments,
     NotFound,
     PolicyDenied,
-    PortNotReady,
     RateLimited,
     UpstreamFailed,
     UpstreamTimeout,
@@ -50,10 +49,9 @@ from harbor.runtime.dispatch import (
     plan_call,
     run_started_call,
 )
-from harbor.runtime.execution import prepare_port_in
+from harbor.runtime.execution import prepare_callable_port
 from harbor.runtime.identity import Principal, scope_allows
 from harbor.runtime.pause import ensure_calls_allowed
-from harbor.runtime.ports import port_public
 from harbor.runtime.redaction import redact, redaction_key
 from harbor.runtime.schemas import instance_errors
 from harbor.runtime.state import get_operator_settings
@@ -63,7 +61,6 @@ from harbor.store.ports import Action, ActionVersion, Port
 from harbor.store.types import utcnow
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-CALLABLE_PORT_STATUSES = ("ready", "unhealthy")
 Outcome = Literal["run", "pending", "denied", "replay"]
 
 
@@ -221,9 +218,7 @@ def _admit(
     ensure_calls_allowed(session, agent.suspended_at is not None)
     port, _action, version = resolve_action(session, principal, spec.action)
     _check_arguments(version, spec.arguments)
-    status = port_public(session, node, port).status
-    if status not in CALLABLE_PORT_STATUSES:
-        raise PortNotReady(f"port '{port.name}' is {status}; the operator must fix it first")
+    prepared = prepare_callable_port(session, node, port)
     request = PolicyRequest(
         agent=agent.name,
         action=spec.action,
@@ -247,9 +242,7 @@ def _admit(
     audit_call(session, "policy.decided", call, outcome=decision.effect, details=call.decision)
     admitted = _route(node, session, call, version, decision)
     if admitted.outcome == "run":
-        return replace(
-            admitted, plan=plan_call(call, version, prepare_port_in(session, node, port))
-        )
+        return replace(admitted, plan=plan_call(call, version, prepared))
     return replace(admitted, public=call_public(node, session, call))
 
 
@@ -368,8 +361,6 @@ def response_for(public: CallPublic) -> tuple[CallPublic, int]:
         )
     if public.status == "failed" and public.error is not None:
         error_class = UpstreamTimeout if public.error.code == "upstream_timeout" else UpstreamFailed
-        if public.error.code not in ("upstream_timeout", "upstream_failed", "port_not_ready"):
-            error_class = UpstreamFailed
         raise error_class(f"call {public.id} failed: {public.error.message}", extra=extra)
     if public.status in FINAL_CALL_STATUSES or public.status == "running":
         return public, 200

@@ -27,9 +27,8 @@ from harbor.node import Node
 from harbor.runtime.audit import SYSTEM
 from harbor.runtime.call_audit import audit_call
 from harbor.runtime.call_reads import call_public
-from harbor.runtime.execution import PreparedPort, prepare_port_in, run_once
+from harbor.runtime.execution import PreparedPort, prepare_callable_port, run_once
 from harbor.runtime.pause import pause_state
-from harbor.runtime.ports import port_public
 from harbor.store.calls import Approval, Call
 from harbor.store.models import Agent
 from harbor.store.ports import ActionVersion, Port
@@ -37,7 +36,6 @@ from harbor.store.types import utcnow
 
 log = logging.getLogger("harbor.calls")
 MAX_ATTEMPTS = 3
-CALLABLE_PORT_STATUSES = ("ready", "unhealthy")
 FIRST_BACKOFF_SECONDS = 0.2
 POLL_SECONDS = 1.0
 
@@ -75,10 +73,10 @@ def _plan(node: Node, call_id: str) -> RunPlan:
         if call is None or version is None:
             raise HarborError(f"call {call_id} or its action version vanished")
         port = session.exec(select(Port).where(Port.name == call.port)).first()
-        status = "missing" if port is None else port_public(session, node, port).status
-        if port is None or status not in CALLABLE_PORT_STATUSES:
-            raise PortNotReady(f"port '{call.port}' is {status}; the call was not run")
-        return plan_call(call, version, prepare_port_in(session, node, port))
+        if port is None:
+            raise PortNotReady(f"port '{call.port}' was deleted; the call was not run")
+        # Checked again: the port may have changed since the call was approved.
+        return plan_call(call, version, prepare_callable_port(session, node, port))
 
 
 def plan_call(call: Call, version: ActionVersion, prepared: PreparedPort) -> RunPlan:

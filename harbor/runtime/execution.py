@@ -17,12 +17,13 @@ from sqlmodel import Session
 
 from harbor.connector import AuthFailed, CallContext, CheckResult, Connector, ConnectorError
 from harbor.contracts import PortPublic, ProblemError
+from harbor.errors import PortNotReady
 from harbor.node import Node
 from harbor.runtime import secrets
 from harbor.runtime.audit import Actor, record_change
 from harbor.runtime.connectors import get_connector
 from harbor.runtime.outbound import OutboundPolicy, client_for
-from harbor.runtime.ports import get_port, port_public
+from harbor.runtime.ports import get_port, port_public, port_status
 from harbor.store.ports import Port
 from harbor.store.types import utcnow
 
@@ -55,6 +56,24 @@ def prepare_port(node: Node, name: str) -> PreparedPort:
     """Load a port and resolve its secrets (blocking: call from a worker thread)."""
     with node.store.read_session() as session:
         return prepare_port_in(session, node, get_port(session, name))
+
+
+#: A call on a port in any other status fails fast with ``port_not_ready`` (DESIGN).
+CALLABLE_PORT_STATUSES = ("ready", "unhealthy")
+
+
+def prepare_callable_port(session: Session, node: Node, port: Port) -> PreparedPort:
+    """The port ready for a call, its secrets resolved once; PortNotReady naming the status."""
+    connector = node.connectors.get(port.connector)
+    resolved: dict[str, str] = {}
+    if port.disabled or connector is None:
+        status: str = "disabled"
+    else:
+        resolved = secrets.resolve_secrets(session, node.secret_box(), port)
+        status = port_status(port, connector, set(resolved))
+    if connector is None or status not in CALLABLE_PORT_STATUSES:
+        raise PortNotReady(f"port '{port.name}' is {status}; the operator must fix it first")
+    return PreparedPort(port.name, connector, dict(port.config), resolved)
 
 
 def prepare_port_in(session: Session, node: Node, port: Port) -> PreparedPort:
