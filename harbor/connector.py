@@ -26,8 +26,9 @@ A minimal connector::
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pluggy
@@ -167,13 +168,63 @@ class InboundEvent:
 
 
 @dataclass(frozen=True)
+class ApprovalNotice:
+    """A call waits for the operator's approval: what a notifying connector tells someone.
+
+    ``arguments`` are the call's arguments with sensitive values already redacted, and
+    ``summary`` a short one-line text of them (capped, safe to post in a chat). ``rule``
+    names the policy rule or plugin that asked for approval. ``link`` is the approval's
+    page, ``<public URL>/approvals/<id>``, or the path ``/approvals/<id>`` when the operator
+    set no public URL.
+    """
+
+    approval_id: str
+    call_id: str
+    action: str
+    agent: str
+    risk: Risk
+    arguments: dict[str, Any]
+    summary: str
+    rule: str | None
+    expires_at: datetime
+    link: str
+
+
+@dataclass(frozen=True)
 class OAuthMetadata:
-    """The OAuth 2.0 endpoints and scopes of a service, for connectors that use OAuth."""
+    """The OAuth 2.0 endpoints and scopes of a service, for connectors that use OAuth.
+
+    The core runs the whole flow (authorization code with PKCE, token storage, refresh,
+    revocation); the connector reads a valid access token as ``ctx.secrets["access_token"]``.
+    ``scopes`` are always requested; ``kind_scopes`` names the scopes each action kind needs,
+    so a port asks for the narrowest set its published actions use. ``authorize_params``
+    are added to the authorization URL (``access_type=offline`` for Google). The operator's
+    own OAuth client is read from the port secrets named ``client_id_secret`` and
+    ``client_secret_secret``; a port config key ``oauth_authorize_url``, ``oauth_token_url``
+    or ``oauth_revoke_url`` (when the connector's config schema declares it) overrides an
+    endpoint, e.g. to point a test port at a loopback authorization server.
+    """
 
     authorize_url: str
     token_url: str
     scopes: tuple[str, ...] = ()
     revoke_url: str | None = None
+    kind_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
+    client_id_secret: str = "client_id"
+    client_secret_secret: str = "client_secret"
+    fallback_scopes: tuple[str, ...] = ()
+    """Requested instead when no published action needs a scope yet (the first connect)."""
+    refresh_token_lifetime_days: int | None = None
+    """How long a refresh token may live at most (Google: 7 days for clients in "Testing"
+    status); the port's OAuth status warns as the end nears."""
+
+    def scopes_for(self, kinds: Iterable[str]) -> list[str]:
+        """The scopes to request for a port whose published actions have these kinds."""
+        wanted = set(self.scopes)
+        for kind in kinds:
+            wanted.update(self.kind_scopes.get(kind, ()))
+        return sorted(wanted or self.fallback_scopes)
 
 
 # --- The connector base class ---------------------------------------------------------------
@@ -227,6 +278,20 @@ class Connector:
         """Whether this connector overrides :meth:`verify_inbound`."""
         return cls.verify_inbound is not Connector.verify_inbound
 
+    async def notify_approval(self, ctx: CallContext, notice: ApprovalNotice) -> None:
+        """Tell the port's destination that a call waits for approval (optional).
+
+        Called for each enabled, ready port of this connector whose config has
+        ``notify_approvals: true``, off the request path; an exception is logged and
+        audited and never affects the call.
+        """
+        raise NotImplementedError(f"connector {self.type!r} does not notify approvals")
+
+    @classmethod
+    def notifies_approvals(cls) -> bool:
+        """Whether this connector overrides :meth:`notify_approval`."""
+        return cls.notify_approval is not Connector.notify_approval
+
     @classmethod
     def secret_fields(cls) -> list[str]:
         """Names of the config fields marked as secrets."""
@@ -245,6 +310,7 @@ __all__ = [
     "SENSITIVE_MARKER",
     "ActionKind",
     "ActionTemplate",
+    "ApprovalNotice",
     "AuthFailed",
     "CallContext",
     "CheckResult",

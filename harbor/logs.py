@@ -87,9 +87,26 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request {request_id}]" if request_id else line
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted.
+
+    A handler bound to the stream of the moment outlives it when stderr is swapped (an
+    embedding program, a test runner capturing output): later records would go to a closed
+    file and every log call would print a "Logging error" traceback instead.
+    """
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
+
+
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     """Send Harbor's and uvicorn's logs to stderr in the chosen format."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter())

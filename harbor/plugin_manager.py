@@ -29,6 +29,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "harbor.plugins.core_api",
     "harbor.plugins.rule_policy",
     "harbor.plugins.jsonl_audit",
+    "harbor.plugins.approval_notifier",
+    "harbor.plugins.web_ui",
 )
 
 

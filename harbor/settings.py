@@ -73,6 +73,13 @@ class Settings(BaseModel):
     port_concurrency: int = Field(
         16, ge=1, le=1024, description="Calls one port runs at the same time in one worker"
     )
+    mcp_approval_wait_seconds: float = Field(
+        45.0,
+        ge=0,
+        le=3600,
+        description="How long an MCP tool call waits for the operator's approval (sending "
+        "progress notifications) before it answers 'pending approval' with the call id",
+    )
     tls_certfile: Path | None = Field(None, description="Certificate file to serve HTTPS")
     tls_keyfile: Path | None = Field(None, description="Private key file to serve HTTPS")
     forwarded_allow_ips: list[str] = Field(

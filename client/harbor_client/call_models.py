@@ -85,6 +85,11 @@ class CallPublic(Model):
     started_at: datetime | None = None
     finished_at: datetime | None = None
 
+    @property
+    def pending(self) -> bool:
+        """True while the call may still change: waiting for approval, queued or running."""
+        return self.status not in FINAL_CALL_STATUSES
+
 
 class CallPage(Model):
     """A page of calls, newest first; pass ``next_cursor`` as ``cursor`` for the next."""

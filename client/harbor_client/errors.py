@@ -73,6 +73,17 @@ class HarborError(Exception):
         problem.update(self.extra)
         return problem
 
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The whole problem document: type, title, status, detail, code and extensions."""
+        return self.to_problem()
+
+    @property
+    def call_id(self) -> str | None:
+        """The call this error is about, when there is one (upstream failures, denials)."""
+        value = self.extra.get("call_id")
+        return str(value) if value is not None else None
+
     def __str__(self) -> str:
         return self.detail
 
@@ -132,9 +143,15 @@ class PayloadTooLarge(HarborError):
 
 
 class InvalidArguments(HarborError):
-    """The action's arguments do not match its input schema."""
+    """The action's arguments do not match its input schema; ``errors`` locates each problem."""
 
     code = "invalid_arguments"
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        """One ``{"pointer", "message"}`` per problem, the pointer into the arguments."""
+        found = self.extra.get("errors")
+        return list(found) if isinstance(found, list) else []
 
 
 class IdempotencyMismatch(HarborError):
@@ -189,6 +206,37 @@ class UpstreamTimeout(HarborError):
     """The outside service did not answer in time; the call id is in ``extra['call_id']``."""
 
     code = "upstream_timeout"
+
+
+class NodeUnreachable(Unavailable):
+    """The node did not answer at all (not running, wrong address); raised by the SDK."""
+
+
+# --- How a call the SDK waited for ended -----------------------------------------------------
+# The node answers these outcomes as a call's status, not as a problem; the SDK raises them
+# when a waited-for call ends so. Each refines the class of the code the node uses for the
+# same outcome elsewhere, so ``except PolicyDenied`` also catches an operator's denial.
+
+
+class ApprovalDenied(PolicyDenied):
+    """The operator denied the call; ``reason`` is what they wrote."""
+
+    @property
+    def reason(self) -> str:
+        """The operator's reason (empty when they gave none)."""
+        return str(self.extra.get("reason") or "")
+
+
+class ApprovalExpired(Conflict):
+    """Nobody decided the call before its approval expired; it never ran."""
+
+
+class CallCancelled(Conflict):
+    """The call was cancelled by its agent before anyone decided it; it never ran."""
+
+
+class CallOutcomeUnknown(UpstreamFailed):
+    """The node stopped while the call ran: it may or may not have reached the service."""
 
 
 ERROR_CLASSES: dict[str, type[HarborError]] = {

@@ -191,6 +191,15 @@ class AgentPublic(Model):
     keys: list[AgentKeyPublic]
 
 
+class AgentUpdate(Model):
+    """Change an agent's scopes or description; omitted fields keep their value."""
+
+    description: str | None = Field(None, max_length=2000)
+    scopes: list[Scope] | None = Field(
+        None, description="The new scopes, replacing the old ones; [] lets it call nothing"
+    )
+
+
 class AgentCreated(Model):
     """An agent just created, with its first key shown this once."""
 
@@ -220,8 +229,20 @@ class OperatorSettings(Model):
     )
     approval_ttl_seconds: int = Field(3600, ge=60, le=30 * 24 * 3600)
     default_effects: DefaultEffects = Field(default_factory=DefaultEffects)
-    trusted_dock_publishers: list[str] = Field(default_factory=list)
-    trusted_sources: list[str] = Field(default_factory=list)
+    trusted_dock_publishers: list[str] = Field(
+        default_factory=list,
+        description="Dock publisher keys (ed25519:<base64>) whose signatures this node accepts",
+    )
+    trusted_sources: list[str] = Field(
+        default_factory=list,
+        description="URL prefixes of Dock sites and pack sources the operator trusts; a "
+        "loopback or LAN address is reachable only when listed here",
+    )
+    unsigned_dock_sources: list[str] = Field(
+        default_factory=list,
+        description="URL prefixes whose unsigned manifests may be imported ('inline' for "
+        "manifests sent in the request)",
+    )
     audit_retention_days: int | None = Field(
         None,
         ge=1,
@@ -230,19 +251,45 @@ class OperatorSettings(Model):
     )
 
 
+#: Dock trust entries are checked so that a typo is refused rather than never matching.
+DockPublisherKey = Annotated[str, Field(pattern=r"^ed25519:[A-Za-z0-9+/]{43}=$")]
+SourcePrefix = Annotated[str, Field(pattern=r"^https?://[!-~]+$", max_length=2048)]
+UnsignedSource = Annotated[str, Field(pattern=r"^(inline|https?://[!-~]+)$", max_length=2048)]
+
+
 class OperatorSettingsUpdate(Model):
     """A partial update of operator state; omitted fields keep their value."""
 
     public_url: str | None = Field(None, pattern=URL_PATTERN, max_length=2048)
     approval_ttl_seconds: int | None = Field(None, ge=60, le=30 * 24 * 3600)
     default_effects: DefaultEffects | None = None
-    trusted_dock_publishers: list[str] | None = None
-    trusted_sources: list[str] | None = None
+    trusted_dock_publishers: list[DockPublisherKey] | None = None
+    trusted_sources: list[SourcePrefix] | None = None
+    unsigned_dock_sources: list[UnsignedSource] | None = None
     audit_retention_days: int | None = Field(None, ge=1, le=36_500)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller actually sent."""
         return self.model_dump(exclude_unset=True)
+
+
+class ProcessSetting(Model):
+    """One process setting of the running node, read-only, with where its value came from."""
+
+    name: str
+    value: Any = Field(description="The effective value; a database URL without its password")
+    source: str = Field(description="default, file <path>, env HARBOR_<NAME> or flag")
+    description: str
+
+
+class ProcessConfig(Model):
+    """The running node's process configuration and whether it listens beyond loopback."""
+
+    settings: list[ProcessSetting]
+    exposed: bool = Field(description="True when the node listens on a non-loopback address")
+    exposure_warning: str | None = Field(
+        None, description="What listening beyond loopback means, when it does"
+    )
 
 
 # --- Policy -------------------------------------------------------------------------------
@@ -371,6 +418,15 @@ class PortCheck(Model):
     checked_at: datetime
 
 
+class PortLastCall(Model):
+    """The newest call on a port, for lists."""
+
+    id: str
+    action: str = Field(description="Qualified action name, port.action")
+    status: str
+    created_at: datetime
+
+
 class PortPublic(Model):
     """A port as the operator sees it."""
 
@@ -383,6 +439,7 @@ class PortPublic(Model):
     last_check: PortCheck | None
     created_at: datetime
     updated_at: datetime
+    last_call: PortLastCall | None = Field(None, description="The newest call on this port")
 
 
 # --- Drafts and actions -------------------------------------------------------------------
@@ -559,6 +616,7 @@ __all__ = [
     "AgentKeyCreated",
     "AgentKeyPublic",
     "AgentPublic",
+    "AgentUpdate",
     "AuditVerify",
     "ConnectorInfo",
     "DefaultEffects",
@@ -584,11 +642,14 @@ __all__ = [
     "PolicyRequest",
     "PortCheck",
     "PortCreate",
+    "PortLastCall",
     "PortPublic",
     "PortStatus",
     "PortUpdate",
     "Problem",
     "ProblemError",
+    "ProcessConfig",
+    "ProcessSetting",
     "Risk",
     "Role",
     "Scope",
@@ -698,6 +759,12 @@ class PolicyRuleOrder(Model):
     )
 
 
+class PolicyRuleMove(Model):
+    """Move one rule to a new place in the evaluation order; the others keep their order."""
+
+    position: int = Field(ge=1, le=1_000_000, description="1-based; past the end means last")
+
+
 class PolicyExplainRequest(Model):
     """Ask what policy would answer for a call, without running or counting anything."""
 
@@ -735,6 +802,7 @@ __all__ += [
     "PolicyExplainRequest",
     "PolicyExplanation",
     "PolicyRuleCreate",
+    "PolicyRuleMove",
     "PolicyRuleOrder",
     "PolicyRulePublic",
     "PolicyRuleUpdate",

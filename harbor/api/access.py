@@ -2,7 +2,9 @@
 
 Every route under the node is operator-only unless it declares otherwise with
 ``openapi_extra=agent_access()`` (both roles) or ``openapi_extra=public_access()`` (no
-credential). New routes are therefore closed to agents by default.
+credential). New routes are therefore closed to agents by default. The web console's pages
+declare ``ui_access()``: they take no bearer credential, and the console's own session check
+(``harbor.ui.sessions``) decides who may see them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.routing import BaseRoute
 from harbor.errors import Forbidden, Unauthorized
 from harbor.runtime.identity import Principal, authenticate, mark_used
 
-Access = Literal["public", "agent", "operator"]
+Access = Literal["public", "agent", "operator", "ui"]
 ACCESS_KEY = "x-harbor-access"
 log = logging.getLogger("harbor.api")
 
@@ -31,11 +33,16 @@ def agent_access() -> dict[str, Any]:
     return {ACCESS_KEY: "agent"}
 
 
+def ui_access() -> dict[str, Any]:
+    """Mark a web console page: no bearer credential, the console's session check applies."""
+    return {ACCESS_KEY: "ui"}
+
+
 def route_access(route: BaseRoute | None) -> Access:
     """The access level a route declared; operator when it declared none."""
     extra = getattr(route, "openapi_extra", None) or {}
     value = extra.get(ACCESS_KEY, "operator")
-    return value if value in ("public", "agent") else "operator"
+    return value if value in ("public", "agent", "ui") else "operator"
 
 
 def bearer_credential(request: Request) -> str | None:
@@ -52,6 +59,8 @@ def authorize(request: Request) -> None:
     access = route_access(request.scope.get("route"))
     credential = bearer_credential(request)
     request.state.principal = None
+    if access == "ui":  # a console page: its session dependency authenticates the operator
+        return
     if access == "public":
         if credential:  # public routes show more to the operator, but never fail on a bad key
             request.state.principal = _try_authenticate(request, credential)

@@ -13,7 +13,7 @@ from importlib.resources import files
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from harbor.api.access import authorize, public_access
@@ -24,6 +24,7 @@ from harbor.api.middleware import (
 )
 from harbor.api.openapi import build_openapi
 from harbor.api.problems import install_problem_handlers
+from harbor.mcp.http import McpEndpoint
 from harbor.node import Node
 from harbor.runtime import setup
 from harbor.runtime.dispatch import Dispatcher, recover_interrupted_calls
@@ -75,6 +76,7 @@ def create_app(
     if node.started_at is None:
         node.start()
     ensure_first_run(node)
+    mcp = McpEndpoint(node)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +88,8 @@ def create_app(
         node.dispatcher = dispatcher
         worker = asyncio.create_task(dispatcher.run(), name="harbor-dispatcher")
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -110,6 +113,7 @@ def create_app(
     for routers in node.plugins.hook.harbor_routes(node=node):
         for router in routers or []:
             app.include_router(router)
+    app.router.routes.append(mcp.route())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=node.settings.max_body_bytes)
@@ -132,10 +136,6 @@ def _mount_api_docs(app: FastAPI) -> None:
             swagger_css_url=f"{STATIC_DOCS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{STATIC_DOCS_URL}/favicon.png",
         )
-
-    @app.get("/", include_in_schema=False, openapi_extra=public_access())
-    def root() -> RedirectResponse:
-        return RedirectResponse(API_DOCS_URL)
 
 
 def app_from_environment() -> FastAPI:

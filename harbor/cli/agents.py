@@ -63,6 +63,21 @@ def list_agents(
     )
 
 
+@app.command("set-scopes")
+def set_scopes(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", "-s", help="Glob over port.action; repeat; none = call nothing"),
+    ] = None,
+) -> None:
+    """Replace the agent's scopes (its keys keep working)."""
+    with operator_client(ctx) as client:
+        agent = client.update_agent(name, scopes=scope or [])
+    typer.echo(f"agent {agent.name} scopes: {' '.join(agent.scopes) or '(none)'}")
+
+
 @app.command("revoke")
 def revoke_agent(
     ctx: typer.Context,
@@ -97,6 +112,25 @@ def revoke_key(
     with operator_client(ctx) as client:
         client.revoke_agent_key(name, key_id)
     typer.echo(f"key {key_id} of {name} revoked")
+
+
+@app.command("rotate-key")
+def rotate_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent")],
+    key_id: Annotated[int, typer.Argument(help="The key to replace (see `harbor agents list`)")],
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="The new key expires after this many days")
+    ] = None,
+) -> None:
+    """Replace a key in one step: print the new key once and revoke the old one."""
+    with operator_client(ctx) as client:
+        created = client.rotate_agent_key(name, key_id, expires_in_days)
+    typer.echo(created.key)
+    err_console.print(
+        f"key {key_id} of {name} revoked; its replacement {created.prefix}… is printed above "
+        "and is never shown again"
+    )
 
 
 @app.command("suspend")

@@ -9,7 +9,27 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from harbor.cli import agents, approvals, audit, calls, data, local, policies, serve, tokens
+from harbor.cli import (
+    actions,
+    agents,
+    approvals,
+    audit,
+    call,
+    calls,
+    data,
+    drafts,
+    local,
+    mcp,
+    packages,
+    policies,
+    ports,
+    serve,
+    settings,
+    tokens,
+)
+from harbor.cli import dock as dock_cli
+from harbor.cli import oauth as oauth_cli
+from harbor.cli import packs as packs_cli
 from harbor.cli.common import CliState, fail_message
 from harbor.errors import HarborError
 
@@ -68,7 +88,18 @@ app.add_typer(data.secrets_app, name="secrets")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(calls.app, name="calls")
 app.add_typer(policies.app, name="policies")
+app.add_typer(dock_cli.app, name="dock")
+app.add_typer(packs_cli.app, name="packs")
+oauth_cli.register(ports.app)  # connect, connection, disconnect
+app.add_typer(ports.app, name="ports")
+app.add_typer(ports.connectors_app, name="connectors")
+app.add_typer(actions.app, name="actions")
+app.add_typer(drafts.app, name="drafts")
+app.add_typer(settings.app, name="settings")
+app.command("call")(call.call)
+packages.register(app)
 calls.register(app)
+mcp.register(app)
 
 
 def main() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from harbor.cli.common import operator_client, print_json, print_table
-from harbor.errors import InvalidRequest
+from harbor.cli import watch as watching
+from harbor.cli.common import console, operator_client, parse_json_object, print_json, print_table
 
 app = typer.Typer(help="List, approve and deny calls waiting for you.", no_args_is_help=True)
 
@@ -47,18 +47,6 @@ def list_approvals(
     )
 
 
-def _arguments(raw: str | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise InvalidRequest(f"--arguments is not valid JSON: {err.msg}") from err
-    if not isinstance(value, dict):
-        raise InvalidRequest("--arguments must be a JSON object")
-    return value
-
-
 @app.command("approve")
 def approve(
     ctx: typer.Context,
@@ -79,7 +67,7 @@ def approve(
         decided = client.approve(
             approval_id,
             note=note,
-            arguments=_arguments(arguments),
+            arguments=parse_json_object(arguments, "--arguments"),
             remember=remember,
             remember_arguments=remember_arguments,
         )
@@ -96,3 +84,27 @@ def deny(
     with operator_client(ctx) as client:
         decided = client.deny(approval_id, reason=reason)
     typer.echo(f"denied {decided.id}: call {decided.call_id} ({decided.action})")
+
+
+@app.command("show")
+def show_approval(
+    ctx: typer.Context,
+    approval_id: Annotated[str, typer.Argument(help="The approval (apr_...)")],
+) -> None:
+    """One approval with the exact arguments it is about, as JSON."""
+    with operator_client(ctx) as client:
+        print_json(client.get_approval(approval_id).model_dump(mode="json"))
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    reason: Annotated[
+        str, typer.Option(help="The reason sent with a denial made here")
+    ] = "denied from the terminal",
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes", min=0.2)] = 2.0,
+) -> None:
+    """Show pending approvals live; approve (a) or deny (d) the selected one with a key."""
+    with operator_client(ctx) as client, watching.key_source() as read_key:
+        session = watching.ApprovalWatch(client, deny_reason=reason)
+        watching.run_watch(session, read_key, console, interval)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from harbor.cli.common import operator_client, print_json, print_table, state
+from harbor.cli.common import err_console, operator_client, print_json, print_table, state
 
 app = typer.Typer(help="Inspect, export, verify and prune the audit log.", no_args_is_help=True)
 
@@ -107,9 +108,15 @@ def export_events(
         type=type, actor=actor, port=port, action=action, call=call, outcome=outcome,
         since=since, until=until,
     )  # fmt: skip
-    with operator_client(ctx) as client:
+    progress = Progress(
+        SpinnerColumn(), TextColumn("exporting audit events: {task.completed} written"),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    )  # fmt: skip
+    with operator_client(ctx) as client, progress:
+        task = progress.add_task("export")
         for record in client.export_audit(format, **filters):
             sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
+            progress.advance(task)
 
 
 @app.command("prune")
@@ -145,9 +152,10 @@ def verify(
 ) -> None:
     """Recompute the hash chain; exit 1 at the first broken link or deleted newest events."""
     if offline:
-        result = _verify_offline(ctx)
+        with err_console.status("verifying the audit chain in the data directory…"):
+            result = _verify_offline(ctx)
     else:
-        with operator_client(ctx) as client:
+        with operator_client(ctx) as client, err_console.status("verifying the audit chain…"):
             result = client.verify_audit().model_dump()
     if as_json:
         print_json(result)

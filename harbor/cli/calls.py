@@ -23,12 +23,13 @@ def list_calls(
     status: Annotated[str | None, typer.Option(help="Only calls with this status")] = None,
     agent: Annotated[str | None, typer.Option(help="Only this agent's calls")] = None,
     action: Annotated[str | None, typer.Option(help="Only this port.action")] = None,
+    port: Annotated[str | None, typer.Option(help="Only this port's calls")] = None,
     limit: Annotated[int, typer.Option(help="At most this many")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """The newest calls first."""
     with operator_client(ctx) as client:
-        page = client.list_calls(status=status, agent=agent, action=action, limit=limit)
+        page = client.list_calls(status=status, agent=agent, action=action, port=port, limit=limit)
     if as_json:
         print_json(page.model_dump(mode="json"))
         return
@@ -52,10 +53,21 @@ def list_calls(
 def show_call(
     ctx: typer.Context,
     call_id: Annotated[str, typer.Argument(help="The call (call_...)")],
+    timeline: Annotated[
+        bool, typer.Option(help="Also list the call's audit events, oldest first")
+    ] = False,
 ) -> None:
-    """Everything about one call, as JSON."""
+    """Everything about one call, as JSON; --timeline adds what happened to it, step by step."""
     with operator_client(ctx) as client:
-        print_json(client.get_call(call_id).model_dump(mode="json"))
+        shown = client.get_call(call_id).model_dump(mode="json")
+        if timeline:
+            events = reversed(list(client.iter_audit(call=call_id, limit=200)))
+            shown["timeline"] = [
+                {"seq": e.seq, "time": e.time.isoformat(), "type": e.type,
+                 "actor": f"{e.actor_type}:{e.actor}", "outcome": e.outcome}
+                for e in events
+            ]  # fmt: skip
+    print_json(shown)
 
 
 def pause(

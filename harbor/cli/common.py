@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from harbor.errors import Unauthorized
+from harbor.errors import InvalidRequest, Unauthorized
 from harbor.settings import Settings, load_settings
 
 console = Console(highlight=False, soft_wrap=True)
@@ -22,6 +23,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 TOKEN_ENV = "HARBOR_TOKEN"
 URL_ENV = "HARBOR_URL"
+KEY_ENV = "HARBOR_KEY"
 
 
 @dataclass
@@ -100,6 +102,55 @@ def operator_client(ctx: typer.Context) -> Any:
 
     settings = state(ctx).settings()
     return HarborClient(node_url(settings), read_operator_token(settings))
+
+
+def agent_client(ctx: typer.Context) -> Any:
+    """A ``HarborClient`` for the running node with the agent key in ``HARBOR_KEY``."""
+    from harbor_client import HarborClient
+
+    key = os.environ.get(KEY_ENV, "").strip()
+    if not key:
+        raise Unauthorized(f"set {KEY_ENV} to an agent key (hba_...) to call as that agent")
+    return HarborClient(node_url(state(ctx).settings()), key)
+
+
+def parse_json_object(raw: str | None, option: str) -> dict[str, Any] | None:
+    """A JSON object given on the command line; None when the option was not given."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InvalidRequest(f"{option} is not valid JSON: {err.msg}") from err
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{option} must be a JSON object")
+    return value
+
+
+def parse_assignments(
+    pairs: Sequence[str], option: str, keep_text: Callable[[str], bool] = lambda _: False
+) -> dict[str, Any]:
+    """``key=value`` pairs; a value is read as JSON (``5``, ``true``, ``[1]``) unless
+    ``keep_text(key)`` says the field takes text, and kept as text when it is not JSON."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise InvalidRequest(f"{option} takes KEY=VALUE, got {pair!r}")
+        values[key] = raw if keep_text(key) else _json_or_text(raw)
+    return values
+
+
+def _json_or_text(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp for tables: seconds precision, ``-`` when there is none."""
+    return moment.isoformat(timespec="seconds") if moment else "-"
 
 
 def write_private_file(path: Path, content: str) -> None:

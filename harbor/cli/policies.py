@@ -110,6 +110,32 @@ def remove_rule(
     typer.echo(f"rule {rule_id} removed")
 
 
+@app.command("move")
+def move_rule(
+    ctx: typer.Context,
+    rule_id: Annotated[int, typer.Argument(help="The rule's id")],
+    position: Annotated[int, typer.Argument(help="Its new 1-based place; past the end = last")],
+) -> None:
+    """Move one rule to a new place in the evaluation order; the others keep theirs."""
+    with operator_client(ctx) as client:
+        rules = client.move_policy(rule_id, position)
+    placed = next(r.position for r in rules if r.id == rule_id)
+    typer.echo(f"rule {rule_id} is now at position {placed}")
+
+
+@app.command("reorder")
+def reorder_rules(
+    ctx: typer.Context,
+    rule_ids: Annotated[
+        list[int], typer.Argument(help="Every rule's id once, in the new evaluation order")
+    ],
+) -> None:
+    """Set the whole evaluation order at once (the first rule that applies decides)."""
+    with operator_client(ctx) as client:
+        rules = client.reorder_policies(rule_ids)
+    typer.echo("order: " + " ".join(str(r.id) for r in rules))
+
+
 @app.command("explain")
 def explain(
     ctx: typer.Context,

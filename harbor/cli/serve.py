@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import ssl
 from typing import Annotated, Any
 
 import typer
@@ -47,8 +48,10 @@ def serve(
     if needs_setup and not settings.is_loopback_only:
         raise ConfigError(
             f"refusing to listen on {settings.host} before an operator password exists: "
-            "run `harbor init` (or set HARBOR_ADMIN_PASSWORD), or listen on 127.0.0.1 first"
+            "run `harbor init` (or set HARBOR_ADMIN_PASSWORD or HARBOR_ADMIN_PASSWORD_FILE), "
+            "or listen on 127.0.0.1 first"
         )
+    check_tls_files(settings)
     ensure_port_free(settings)
     config_file = state(ctx).config_file
     if config_file is not None:
@@ -74,9 +77,37 @@ def prepare_first_run(settings: Settings) -> bool:
     if token:
         err_console.print(
             "\n[bold]Harbor has no operator yet.[/bold] Finish setup with this one-time token "
-            f"(valid 24 h):\n\n    {token}\n\nrun `harbor init` in another terminal and paste it.\n"
+            f"(valid 24 h):\n\n    {token}\n\nopen {console_url(settings)}/setup in a browser, "
+            "or run `harbor init` in another terminal, and paste it.\n"
         )
     return pending
+
+
+def console_url(settings: Settings) -> str:
+    """Where a browser on this machine reaches the node's web console."""
+    scheme = "https" if settings.tls_certfile else "http"
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    return f"{scheme}://{host}:{settings.port}"
+
+
+def check_tls_files(settings: Settings) -> None:
+    """Refuse a half or unusable HTTPS setup before anything starts (never fall back to HTTP)."""
+    if settings.tls_keyfile and not settings.tls_certfile:
+        raise ConfigError(
+            "tls_keyfile is set but tls_certfile is not: set both (HARBOR_TLS_CERTFILE and "
+            "HARBOR_TLS_KEYFILE) to serve HTTPS"
+        )
+    if not settings.tls_certfile:
+        return
+    try:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(settings.tls_certfile, settings.tls_keyfile)
+    except (OSError, ssl.SSLError) as err:
+        key = f" and key {settings.tls_keyfile}" if settings.tls_keyfile else ""
+        raise ConfigError(
+            f"cannot serve HTTPS with certificate {settings.tls_certfile}{key}: "
+            f"{getattr(err, 'strerror', None) or err}"
+        ) from err
 
 
 def ensure_port_free(settings: Settings) -> None:

@@ -15,6 +15,8 @@ from pydantic import BaseModel
 
 from harbor.contracts import (
     AgentCreate,
+    DockManifest,
+    HarborPack,
     Health,
     OperatorSettings,
     PluginInfo,
@@ -35,6 +37,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "operator-settings.schema.json": OperatorSettings,
     "policy-request.schema.json": PolicyRequest,
     "policy-decision.schema.json": PolicyDecision,
+    "dock-manifest.schema.json": DockManifest,
+    "harbor-pack.schema.json": HarborPack,
 }
 
 

@@ -12,10 +12,14 @@ from harbor.api.routes import (
     auth,
     calls,
     connectors,
+    dock,
     drafts,
     health,
+    hooks,
     metrics,
     node_control,
+    oauth,
+    packs,
     policies,
     ports,
     settings,
@@ -26,11 +30,12 @@ from harbor.connector import hookimpl
 
 @hookimpl(tryfirst=True)
 def harbor_routes() -> list[APIRouter]:
-    """The node's own resources under /api/v1, and ``/metrics``."""
+    """The node's own resources under /api/v1, ``/metrics`` and ``/hooks/{port}``."""
     api = APIRouter(prefix="/api/v1")
     for module in (
         health, auth, agents, tokens, settings, connectors, ports, drafts, actions, audit,
-        policies, calls, approvals, node_control,
+        policies, calls, approvals, node_control, dock, packs, oauth,
     ):  # fmt: skip
         api.include_router(module.router)
-    return [api, metrics.router]
+    api.include_router(hooks.events_router)
+    return [api, metrics.router, hooks.router, oauth.callback_router]

@@ -16,6 +16,7 @@ from harbor.contracts import (
 )
 from harbor.errors import Conflict, NotFound
 from harbor.runtime.audit import record_change
+from harbor.runtime.events import mark_tools_changed
 from harbor.runtime.ports import get_port
 from harbor.store.ports import Action, ActionVersion, Port
 from harbor.store.types import utcnow
@@ -138,6 +139,7 @@ def publish_version(
     session.add(version)
     session.add(action)
     session.flush()
+    mark_tools_changed(session)
     record_change(
         session,
         "action.published",
@@ -164,6 +166,7 @@ def set_action_state(
         action.state = state
         action.updated_at = utcnow()
         session.add(action)
+        mark_tools_changed(session)
         record_change(
             session,
             "action.state_changed",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from harbor.connector import SENSITIVE_MARKER
@@ -19,7 +20,7 @@ from harbor.runtime.audit import Actor
 from harbor.runtime.call_audit import audit_call
 from harbor.runtime.calls import arguments_hash
 from harbor.runtime.policy_rules import create_rule
-from harbor.runtime.redaction import redact, redaction_key
+from harbor.runtime.redaction import redact, redaction_key, redaction_token
 from harbor.runtime.schemas import instance_errors
 from harbor.runtime.state import get_operator_settings
 from harbor.store.calls import Approval, Call
@@ -130,8 +131,11 @@ def approve_call(
         assert version is not None
         key = redaction_key(node)
         details: dict[str, Any] = {"approval_id": approval.id, "note": body.note}
-        if body.arguments is not None and body.arguments != call.arguments:
-            _apply_edits(call, version, body.arguments)
+        edited = None
+        if body.arguments is not None:
+            edited = keep_redacted_values(version.input_schema, body.arguments, call.arguments, key)
+        if edited is not None and edited != call.arguments:
+            _apply_edits(call, version, edited)
             details["original_arguments"] = redact(
                 version.input_schema, call.original_arguments or {}, key
             )
@@ -150,6 +154,54 @@ def approve_call(
     if node.dispatcher is not None:
         node.dispatcher.wake()
     return public
+
+
+def keep_redacted_values(
+    schema: dict[str, Any], edited: dict[str, Any], original: dict[str, Any], key: bytes
+) -> dict[str, Any]:
+    """``edited`` with each sensitive argument still showing its redaction token restored.
+
+    The operator only ever sees sensitive values as tokens; an edit that leaves such a token
+    as it was means "keep the value", not "send the token".
+    """
+    restored = dict(edited)
+    for name in sensitive_properties(schema):
+        if name in original and restored.get(name) == redaction_token(key, original[name]):
+            restored[name] = original[name]
+    return restored
+
+
+def check_edited_arguments(node: Node, approval_id: str, arguments: dict[str, Any]) -> None:
+    """InvalidArguments (one pointer per problem) unless the edit fits the input schema."""
+    with node.store.read_session() as session:
+        _approval, call = _load(session, approval_id)
+        version = session.get(ActionVersion, call.action_version_id)
+        assert version is not None
+        edited = keep_redacted_values(
+            version.input_schema, arguments, call.arguments, redaction_key(node)
+        )
+        errors = instance_errors(version.input_schema, edited, prefix="/arguments")
+    if errors:
+        raise InvalidArguments(
+            "the edited arguments do not match the action's input schema",
+            extra={"errors": [e.model_dump() for e in errors]},
+        )
+
+
+def approval_input_schema(node: Node, approval_id: str) -> dict[str, Any]:
+    """The input schema of the action version an approval is for."""
+    with node.store.read_session() as session:
+        _approval, call = _load(session, approval_id)
+        version = session.get(ActionVersion, call.action_version_id)
+        assert version is not None
+        return dict(version.input_schema)
+
+
+def count_pending(node: Node) -> int:
+    """How many approvals wait for a decision."""
+    with node.store.read_session() as session:
+        query = select(func.count()).select_from(Approval).where(Approval.status == "pending")
+        return int(session.exec(query).one())
 
 
 def _apply_edits(call: Call, version: ActionVersion, arguments: dict[str, Any]) -> None:

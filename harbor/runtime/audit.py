@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from harbor.errors import AuditUnavailable
+from harbor.store.engine import AUDITED_KEY
 from harbor.store.ports import AuditCheckpoint, AuditEvent, AuditHead
 from harbor.store.types import utcnow
 
@@ -134,6 +133,7 @@ class AuditLog:
         self.sink_failures: dict[str, int] = {}
         self._deliver_lock = threading.Lock()
         self._head_lock = threading.Lock()
+        self._last_committed: tuple[int, datetime] | None = None
         self.write_observer: Callable[[float], None] | None = None
         """Called with the seconds each event took to reach the database (metrics)."""
 
@@ -179,22 +179,16 @@ class AuditLog:
             ev.hash = event_hash(head.hash, ev)
             head.seq, head.hash = ev.seq, ev.hash
             session.info[TAIL_KEY] = (head, ev.time)
+            session.info[AUDITED_KEY] = True
+            # Written by the flush at commit, with the transaction's other rows: one INSERT
+            # round per transaction instead of one per event. A failure there is still
+            # AuditUnavailable (Store._commit), and the whole transaction rolls back.
             session.add(ev)
             session.add(head)
-            started = time.perf_counter()
-            try:
-                session.flush()
-            except SQLAlchemyError as err:
-                raise AuditUnavailable(
-                    "the audit log could not be written, so the change was refused"
-                ) from err
-            if self.write_observer is not None:
-                self.write_observer(time.perf_counter() - started)
         self._after_commit(session, ev)
         return ev
 
-    @staticmethod
-    def _locked_head(session: Session) -> tuple[AuditHead, datetime | None]:
+    def _locked_head(self, session: Session) -> tuple[AuditHead, datetime | None]:
         """The chain's head row, locked for this transaction, and the newest event's time.
 
         Read once per transaction: the lock (SQLite's write lock, PostgreSQL's row lock) is
@@ -206,8 +200,16 @@ class AuditLog:
         head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
         if head is None:
             return AuditHead(id=1, seq=0, hash=GENESIS_HASH), None
-        previous = session.get(AuditEvent, head.seq) if head.seq else None
-        return head, previous.time if previous is not None else None
+        return head, self._newest_time(session, head.seq)
+
+    def _newest_time(self, session: Session, seq: int) -> datetime | None:
+        """The time of event ``seq``: remembered from this process's last commit when that
+        is still the newest event (another worker may have written since), else read."""
+        known = self._last_committed
+        if known is not None and known[0] == seq:
+            return known[1]
+        previous = session.get(AuditEvent, seq) if seq else None
+        return previous.time if previous is not None else None
 
     def _after_commit(self, session: Session, ev: AuditEvent) -> None:
         """Remember ``ev`` until the transaction commits; then write the head and the sinks."""
@@ -218,7 +220,9 @@ class AuditLog:
         session.info["harbor_audit_listener"] = True
 
         def after_commit(committed: Any) -> None:
-            committed.info.pop(TAIL_KEY, None)
+            tail = committed.info.pop(TAIL_KEY, None)
+            if tail is not None:
+                self._last_committed = (tail[0].seq, tail[1])
             pending = committed.info.pop("harbor_audit_head", None)
             events = committed.info.pop("harbor_audit_pending", [])
             try:

@@ -10,6 +10,7 @@ matching event.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from sqlalchemy import ColumnElement, false, text
 from sqlmodel import Session, col, select
 
 from harbor.contracts import AuditEventPublic, AuditPage
-from harbor.errors import InvalidRequest
+from harbor.errors import InvalidRequest, NotFound
 from harbor.runtime.audit import event_record
 from harbor.runtime.state import get_operator_settings
 from harbor.store.ports import AuditEvent
@@ -109,6 +110,23 @@ def iter_events(
         if len(rows) < batch:
             return
         after = rows[-1].seq
+
+
+def read_event(session: Session, seq: int) -> AuditEventPublic:
+    """One event by its sequence number, or NotFound (it may have been pruned)."""
+    event = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    if event is None:
+        raise NotFound(f"no audit event #{seq} (it never existed, or retention pruned it)")
+    return event_public(event)
+
+
+def export_lines(session: Session, filters: AuditFilters, format: str) -> Iterator[bytes]:
+    """Every matching event, oldest first, one JSON object per line (``jsonl`` or
+    ``cloudevents``)."""
+    source = event_source(session)
+    for ev in iter_events(session, filters):
+        record = cloud_event(ev, source) if format == "cloudevents" else event_record(ev)
+        yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
 
 
 def event_public(ev: AuditEvent) -> AuditEventPublic:

@@ -7,6 +7,7 @@ with the node's shared outbound client.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from harbor.connector import AuthFailed, CallContext, CheckResult, Connector, Co
 from harbor.contracts import PortPublic, ProblemError
 from harbor.errors import PortNotReady
 from harbor.node import Node
-from harbor.runtime import secrets
+from harbor.runtime import oauth, secrets
 from harbor.runtime.audit import Actor, record_change
 from harbor.runtime.connectors import get_connector
 from harbor.runtime.outbound import OutboundPolicy, client_for
@@ -110,6 +111,7 @@ async def check_port(node: Node, name: str, actor: Actor) -> PortPublic:
     prepared = await anyio.to_thread.run_sync(prepare_port, node, name)
     auth_failed = False
     try:
+        prepared = await with_oauth_token(node, prepared, None)
         async with client_for(node.outbound(), port_policy(prepared.config)) as http:
             result = await asyncio.wait_for(
                 prepared.connector.check(prepared.context(node, http=http)),
@@ -159,9 +161,20 @@ async def run_once(
     The connector gets a client on the node's pool under the port's outbound policy, so
     the SSRF guard and the port's allowed hosts hold for every request it makes.
     """
-    async with client_for(node.outbound(), port_policy(prepared.config), trace_id) as http:
-        ctx = prepared.context(node, http=http, kind=kind, action=action, call_id=call_id)
-        result = await asyncio.wait_for(
-            prepared.connector.execute(ctx, definition, arguments), timeout
-        )
-    return json_result(result)
+
+    async def run() -> Any:
+        ready = await with_oauth_token(node, prepared, kind)
+        async with client_for(node.outbound(), port_policy(ready.config), trace_id) as http:
+            ctx = ready.context(node, http=http, kind=kind, action=action, call_id=call_id)
+            return await ready.connector.execute(ctx, definition, arguments)
+
+    # The token refresh (if one is due) counts against the call's time budget too.
+    return json_result(await asyncio.wait_for(run(), timeout))
+
+
+async def with_oauth_token(node: Node, prepared: PreparedPort, kind: str | None) -> PreparedPort:
+    """For an OAuth connector, the port with a fresh ``access_token`` among its secrets."""
+    if prepared.connector.oauth is None:
+        return prepared
+    token = await oauth.fresh_access_token(node, prepared.name, prepared.connector, kind)
+    return dataclasses.replace(prepared, secrets=oauth.call_secrets(prepared.secrets, token))

@@ -27,6 +27,7 @@ from harbor.contracts import (
     AgentKeyCreated,
     AgentKeyPublic,
     AgentPublic,
+    AgentUpdate,
     TokenCreated,
     TokenPublic,
 )
@@ -198,6 +199,14 @@ def revoke_operator_token(session: Session, token_id: int) -> TokenPublic:
     return token_public(token)
 
 
+def operator_token_id(session: Session, value: str) -> int | None:
+    """The row id of the operator token with this value, if there is one."""
+    token = session.exec(
+        select(OperatorToken).where(OperatorToken.token_hash == hash_secret(value))
+    ).first()
+    return token.id if token is not None else None
+
+
 # --- agents and keys ------------------------------------------------------------------------
 
 
@@ -301,6 +310,24 @@ def list_agents(session: Session) -> list[AgentPublic]:
     return [agent_public(session, a) for a in agents]
 
 
+def update_agent(session: Session, name: str, spec: AgentUpdate) -> AgentPublic:
+    """Change an agent's scopes or description; its keys stay as they are."""
+    agent = get_agent(session, name)
+    if agent.revoked_at is not None:
+        raise Conflict(f"agent '{name}' is revoked; create a new agent instead")
+    changes: dict[str, object] = {}
+    if spec.scopes is not None:
+        scopes = validate_scopes(spec.scopes)
+        changes["scopes"] = {"from": list(agent.scopes), "to": scopes}
+        agent.scopes = scopes
+    if spec.description is not None:
+        changes["description"] = spec.description
+        agent.description = spec.description
+    session.add(agent)
+    record_change(session, "agent.updated", f"agent:{name}", details=changes)
+    return agent_public(session, agent)
+
+
 def revoke_agent(session: Session, name: str) -> AgentPublic:
     """Revoke an agent and every one of its keys."""
     agent = get_agent(session, name)
@@ -336,6 +363,37 @@ def revoke_agent_key(session: Session, name: str, key_id: int) -> AgentKeyPublic
         session.add(key)
         record_change(session, "agent_key.revoked", f"agent:{name}", details={"key_id": key_id})
     return key_public(key)
+
+
+def rotate_agent_key(
+    session: Session, name: str, key_id: int, expires_in_days: int | None
+) -> AgentKeyCreated:
+    """Replace one live key with a new one: the new key is shown once, the old one revoked.
+
+    Both happen in the caller's transaction, so the agent never ends up with both keys or
+    with neither.
+    """
+    agent = get_agent(session, name)
+    old = session.get(AgentKey, key_id)
+    if old is None or old.agent_id != agent.id:
+        raise NotFound(f"agent '{name}' has no key with id {key_id}")
+    if agent.revoked_at is not None:
+        raise Conflict(f"agent '{name}' is revoked; create a new agent instead")
+    if old.revoked_at is not None:
+        raise Conflict(
+            f"key {key_id} of agent '{name}' is already revoked; add a new key instead "
+            f"with `harbor agents add-key {name}`"
+        )
+    created = _add_key(session, agent, expires_in_days)
+    old.revoked_at = utcnow()
+    session.add(old)
+    record_change(
+        session,
+        "agent_key.rotated",
+        f"agent:{name}",
+        details={"old_key_id": key_id, "new_key_id": created.id, "prefix": created.prefix},
+    )
+    return created
 
 
 # --- authentication -------------------------------------------------------------------------

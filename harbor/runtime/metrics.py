@@ -65,7 +65,7 @@ class NodeMetrics:
         )
         self.audit_write_seconds = Histogram(
             "harbor_audit_write_seconds",
-            "Time to write one audit event into the primary sink (the database)",
+            "Time to commit a transaction holding audit events into the database (primary sink)",
             buckets=AUDIT_BUCKETS,
             registry=self.registry,
         )

@@ -229,6 +229,14 @@ def reorder_rules(session: Session, ids: list[int]) -> list[PolicyRulePublic]:
     return list_rules(session)
 
 
+def move_rule(session: Session, rule_id: int, position: int) -> list[PolicyRulePublic]:
+    """Move one rule to the 1-based ``position`` (last when past the end); the rest keep order."""
+    rule = get_rule(session, rule_id)
+    others = [r.id for r in ordered_rules(session) if r.id is not None and r.id != rule.id]
+    index = min(position, len(others) + 1) - 1
+    return reorder_rules(session, [*others[:index], rule_id, *others[index:]])
+
+
 # --- matching -------------------------------------------------------------------------------
 
 

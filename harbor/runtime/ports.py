@@ -11,6 +11,7 @@ from harbor.connector import Connector
 from harbor.contracts import (
     PortCheck,
     PortCreate,
+    PortLastCall,
     PortPublic,
     PortStatus,
     PortUpdate,
@@ -23,7 +24,9 @@ from harbor.node import Node
 from harbor.runtime import secrets
 from harbor.runtime.audit import record_change
 from harbor.runtime.connectors import get_connector
+from harbor.runtime.events import mark_tools_changed
 from harbor.runtime.schemas import instance_errors
+from harbor.store.calls import Call
 from harbor.store.ports import Port
 from harbor.store.types import utcnow
 
@@ -44,9 +47,29 @@ def port_status(port: Port, connector: Connector | None, secret_names: set[str])
         return "needs_secrets"
     if port.auth_failed:
         return "needs_reconnect"
+    if connector.oauth is not None and "oauth:access_token" not in secret_names:
+        return "needs_reconnect"  # an OAuth port that was never connected, or disconnected
     if port.last_check_ok is False:
         return "unhealthy"
     return "ready"
+
+
+def last_call(session: Session, port_name: str) -> PortLastCall | None:
+    """The newest call on a port, if it has had any."""
+    call = session.exec(
+        select(Call)
+        .where(Call.port == port_name)
+        .order_by(col(Call.created_at).desc(), col(Call.id).desc())
+        .limit(1)
+    ).first()
+    if call is None:
+        return None
+    return PortLastCall(
+        id=call.id,
+        action=call.action,
+        status=call.status,
+        created_at=call.created_at,
+    )
 
 
 def port_public(session: Session, node: Node, port: Port) -> PortPublic:
@@ -81,6 +104,7 @@ def port_public(session: Session, node: Node, port: Port) -> PortPublic:
         last_check=last_check,
         created_at=port.created_at,
         updated_at=port.updated_at,
+        last_call=last_call(session, port.name),
     )
 
 
@@ -150,8 +174,9 @@ def update_port(session: Session, node: Node, name: str, spec: PortUpdate) -> Po
         port.last_check_ok, port.auth_failed = None, False  # a new config deserves a new check
     if spec.description is not None:
         port.description = spec.description
-    if spec.disabled is not None:
+    if spec.disabled is not None and spec.disabled != port.disabled:
         port.disabled = spec.disabled
+        mark_tools_changed(session)  # a disabled port's actions are no longer callable
     port.updated_at = utcnow()
     session.add(port)
     record_change(session, "port.updated", f"port:{name}", details={"changed": sorted(changed)})
@@ -194,3 +219,21 @@ def delete_port_secret(session: Session, node: Node, name: str, secret_name: str
     port = get_port(session, name)
     secrets.delete_secret(session, port, secret_name)
     return port_public(session, node, port)
+
+
+def set_port_secrets(
+    session: Session, node: Node, name: str, values: dict[str, SecretSet]
+) -> PortPublic:
+    """Set several secrets of a port at once (all or none, in the caller's transaction)."""
+    public = port_public(session, node, get_port(session, name))
+    for secret_name, body in values.items():
+        public = set_port_secret(session, node, name, secret_name, body)
+    return public
+
+
+def create_port_with_secrets(
+    session: Session, node: Node, spec: PortCreate, values: dict[str, SecretSet]
+) -> PortPublic:
+    """Create a port and set its secrets in one transaction: a bad secret leaves no port."""
+    create_port(session, node, spec)
+    return set_port_secrets(session, node, spec.name, values)

@@ -56,7 +56,13 @@ def bootstrap_operator(session: Session, admin_password: str | None) -> str | No
     return issue_setup_token(session)
 
 
-def complete_setup(session: Session, setup_token: str, password: str) -> TokenCreated:
+def complete_setup(
+    session: Session,
+    setup_token: str,
+    password: str,
+    token_name: str = "setup",
+    expires_in_days: int | None = None,
+) -> TokenCreated:
     """Exchange the setup token for the operator password; returns an operator token."""
     if not needs_setup(session):
         raise Conflict("the operator is already set up; sign in instead")
@@ -70,4 +76,4 @@ def complete_setup(session: Session, setup_token: str, password: str) -> TokenCr
     identity.create_operator(session, password)
     delete_state(session, SETUP_TOKEN_KEY)
     record_change(session, "setup.completed", "operator:owner")
-    return identity.create_operator_token(session, "setup")
+    return identity.create_operator_token(session, token_name, expires_in_days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,9 @@ from sqlmodel import Session, create_engine
 from harbor.errors import AuditUnavailable, ConfigError, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: session.info key the audit log sets once a transaction holds audit events; unlike the
+#: pending events it survives the rollback a failed flush triggers.
+AUDITED_KEY = "harbor_audited"
 READ_ONLY_OPTION = "harbor_read_only"
 
 
@@ -110,21 +114,40 @@ class Store:
             try:
                 yield session
                 self._commit(session)
+            except SQLAlchemyError as err:
+                audited = bool(session.info.get(AUDITED_KEY))
+                session.rollback()
+                # Audit rows are flushed with the transaction's other rows (at commit or an
+                # earlier flush): a database failure in a transaction that holds audit events
+                # means they were not kept, so the change is refused as the audit being down.
+                if audited:
+                    raise AuditUnavailable(
+                        "the audit log could not be written, so the change was refused"
+                    ) from err
+                raise
             except BaseException:
                 session.rollback()
                 raise
 
-    @staticmethod
-    def _commit(session: Session) -> None:
-        """Commit; when audit events were part of it, a failure is AuditUnavailable."""
+    def _commit(self, session: Session) -> None:
+        """Commit; when audit events were part of it, a failure is AuditUnavailable.
+
+        The audit events reach the database in this commit's flush, so its duration is
+        what the audit write latency metric observes.
+        """
+        audited = bool(session.info.get(AUDITED_KEY))
+        started = time.perf_counter()
         try:
             session.commit()
         except SQLAlchemyError as err:
-            if session.info.get("harbor_audit_pending"):
+            if audited:
                 raise AuditUnavailable(
                     "the audit log could not be written, so the change was refused"
                 ) from err
             raise
+        observer = getattr(self.audit, "write_observer", None)
+        if audited and observer is not None:
+            observer(time.perf_counter() - started)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

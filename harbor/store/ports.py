@@ -132,6 +132,8 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_event_outcome_seq", "outcome", "seq"),
         Index("ix_audit_event_port_seq", "port", "seq"),
         Index("ix_audit_event_action_seq", "action", "seq"),
+        # "This action's failures" is the commonest pair of filters (benchmarked).
+        Index("ix_audit_event_action_outcome_seq", "action", "outcome", "seq"),
         Index("ix_audit_event_call_id_seq", "call_id", "seq"),
     )
 

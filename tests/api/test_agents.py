@@ -78,3 +78,64 @@ def test_unknown_agent_is_not_found(operator_client):
     response = operator_client.get("/api/v1/agents/ghost")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_rotating_a_key_shows_the_new_key_once_and_revokes_the_old(operator_client, anon_client):
+    old = create(operator_client).json()["key"]
+    rotated = operator_client.post(
+        f"/api/v1/agents/builder/keys/{old['id']}/rotate", json={"expires_in_days": 7}
+    )
+    assert rotated.status_code == 201
+    new = rotated.json()
+    assert new["key"].startswith("hba_")
+    assert new["id"] != old["id"]
+    assert new["expires_at"] is not None
+
+    def whoami(key):
+        return anon_client.get("/api/v1/auth/whoami", headers={"Authorization": f"Bearer {key}"})
+
+    assert whoami(old["key"]).status_code == 401
+    assert whoami(new["key"]).json()["name"] == "builder"
+    agent = operator_client.get("/api/v1/agents/builder").json()
+    assert new["key"] not in str(agent)
+    states = {k["id"]: k["revoked_at"] is not None for k in agent["keys"]}
+    assert states == {old["id"]: True, new["id"]: False}
+    events = operator_client.get("/api/v1/audit", params={"type": "agent_key.rotated"}).json()
+    assert events["events"][0]["details"]["old_key_id"] == old["id"]
+
+
+def test_rotating_a_revoked_key_is_a_conflict_and_adds_no_key(operator_client):
+    old = create(operator_client).json()["key"]
+    operator_client.post(f"/api/v1/agents/builder/keys/{old['id']}/revoke")
+    response = operator_client.post(f"/api/v1/agents/builder/keys/{old['id']}/rotate", json={})
+    assert response.status_code == 409
+    assert "already revoked" in response.json()["detail"]
+    assert len(operator_client.get("/api/v1/agents/builder").json()["keys"]) == 1
+
+
+def test_rotating_another_agents_key_is_not_found(operator_client):
+    create(operator_client)
+    other = create(operator_client, name="other").json()["key"]
+    response = operator_client.post(f"/api/v1/agents/builder/keys/{other['id']}/rotate", json={})
+    assert response.status_code == 404
+
+
+def test_update_replaces_the_scopes_and_keeps_the_keys(operator_client, anon_client):
+    key = create(operator_client).json()["key"]["key"]
+    updated = operator_client.patch("/api/v1/agents/builder", json={"scopes": ["up.*"]})
+    assert updated.status_code == 200
+    assert updated.json()["scopes"] == ["up.*"]
+    assert updated.json()["description"] == ""
+    who = anon_client.get("/api/v1/auth/whoami", headers={"Authorization": f"Bearer {key}"})
+    assert who.json()["scopes"] == ["up.*"]
+    events = operator_client.get("/api/v1/audit", params={"type": "agent.updated"}).json()
+    assert events["events"][0]["details"]["scopes"] == {"from": ["github-*.list_*"], "to": ["up.*"]}
+
+
+def test_update_refuses_bad_scopes_and_revoked_agents(operator_client):
+    create(operator_client)
+    bad = operator_client.patch("/api/v1/agents/builder", json={"scopes": ["no scope"]})
+    assert bad.status_code == 422
+    operator_client.post("/api/v1/agents/builder/revoke")
+    late = operator_client.patch("/api/v1/agents/builder", json={"description": "x"})
+    assert late.status_code == 409

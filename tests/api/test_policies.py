@@ -273,3 +273,22 @@ def test_the_sdk_manages_and_explains_policies(operator_client, operator_token, 
         assert explained.source == f"rule:{other.id}"
         sdk.delete_policy(other.id)
         assert sdk.get_policy(rule.id).position == 1
+
+
+def test_move_one_rule_keeps_the_others_in_order(operator_client, harbor_node):
+    ids = [create(operator_client, action=f"p.a{i}")["id"] for i in range(4)]
+    moved = operator_client.post(f"{RULES}/{ids[3]}/move", json={"position": 2})
+    assert moved.status_code == 200
+    assert [r["id"] for r in moved.json()] == [ids[0], ids[3], ids[1], ids[2]]
+    last = operator_client.post(f"{RULES}/{ids[0]}/move", json={"position": 99}).json()
+    assert [r["id"] for r in last] == [ids[3], ids[1], ids[2], ids[0]]
+    assert [r["position"] for r in last] == [1, 2, 3, 4]
+    assert audit_types(harbor_node)[-1] == "policy.reordered"
+
+
+def test_moving_an_unknown_rule_or_to_position_zero_is_refused(operator_client):
+    rule = create(operator_client)
+    assert operator_client.post(f"{RULES}/999/move", json={"position": 1}).status_code == 404
+    zero = operator_client.post(f"{RULES}/{rule['id']}/move", json={"position": 0})
+    assert zero.status_code == 422
+    assert zero.json()["errors"][0]["pointer"] == "/position"

@@ -138,3 +138,17 @@ def test_disable_update_and_delete(operator_client, port):
     )
     assert operator_client.delete("/api/v1/ports/up").status_code == 204
     assert operator_client.get("/api/v1/ports/up").status_code == 404
+
+
+def test_ports_show_their_newest_call(operator_client, agent_client, loop_connector, upstream):
+    from tests.api.calls_fixtures import call, make_port, publish
+
+    make_port(operator_client, upstream.url)
+    assert operator_client.get("/api/v1/ports/up").json()["last_call"] is None
+    publish(operator_client, "up", "look", "read")
+    call(agent_client, "up.look", {"suffix": "one"})
+    newest = call(agent_client, "up.look", {"suffix": "two"}).json()
+    listed = operator_client.get("/api/v1/ports").json()[0]["last_call"]
+    assert listed["id"] == newest["id"]
+    assert listed["action"] == "up.look"
+    assert listed["status"] == "succeeded"

@@ -32,3 +32,22 @@ def test_bad_values_change_nothing(operator_client):
     unknown = operator_client.patch("/api/v1/settings", json={"colour": "blue"})
     assert unknown.status_code == 422
     assert operator_client.get("/api/v1/settings").json() == before
+
+
+def test_process_config_lists_every_setting_with_its_source(operator_client, harbor_node):
+    body = operator_client.get("/api/v1/settings/process").json()
+    by_name = {s["name"]: s for s in body["settings"]}
+    assert by_name["host"] == {
+        "name": "host",
+        "value": "127.0.0.1",
+        "source": "default",
+        "description": "Address to listen on",
+    }
+    assert "allowed_hosts" in by_name
+    assert body["exposed"] is False
+    assert body["exposure_warning"] is None
+    assert by_name["database_url"]["value"] == harbor_node.settings.database_url
+
+
+def test_agents_cannot_read_the_process_config(agent_client):
+    assert agent_client.get("/api/v1/settings/process").status_code == 403

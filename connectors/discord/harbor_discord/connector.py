@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from harbor.connector import (
+    ApprovalNotice,
     AuthFailed,
     CallContext,
     CheckResult,
@@ -21,6 +22,7 @@ from harbor.connector import (
 from harbor_discord import api
 from harbor_discord.actions import SEND_MESSAGE, SEND_MESSAGE_KIND, build_payload
 from harbor_discord.limits import check_embed
+from harbor_discord.notify import approval_message
 from harbor_discord.templates import TEMPLATES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -53,6 +55,12 @@ CONFIG_SCHEMA: JSONSchema = {
             "format": "uri",
             "pattern": "^https://",
             "description": "Image shown next to messages, instead of the webhook's own",
+        },
+        "notify_approvals": {
+            "type": "boolean",
+            "default": False,
+            "description": "Post a message to the channel whenever a call waits for the "
+            "operator's approval (action, agent, redacted arguments, link)",
         },
         "allowed_hosts": {
             "type": "array",
@@ -106,7 +114,16 @@ class DiscordConnector(Connector):
         """Post one message to the port's webhook and return its ids."""
         if ctx.kind not in (None, SEND_MESSAGE):
             raise ConnectorError(f"the discord connector has no action kind {ctx.kind!r}")
-        payload = build_payload(ctx.config, definition, arguments)
+        answer = await self._post(ctx, build_payload(ctx.config, definition, arguments))
+        body = answer.body if isinstance(answer.body, dict) else {}
+        return {
+            "message_id": body.get("id"),
+            "channel_id": body.get("channel_id"),
+            "timestamp": body.get("timestamp"),
+        }
+
+    async def _post(self, ctx: CallContext, payload: dict[str, Any]) -> api.Answer:
+        """Post one message, honouring and recording the webhook's rate limit."""
         url = api.webhook_url(ctx)
         await self.rate_limits.before_sending(url, ctx.port)
         answer = await api.request(ctx, "POST", url, payload)
@@ -117,12 +134,11 @@ class DiscordConnector(Connector):
                 self.rate_limits.block(url, error.retry_after)
             raise error
         api.raise_for_answer(answer, url, ctx.port)
-        body = answer.body if isinstance(answer.body, dict) else {}
-        return {
-            "message_id": body.get("id"),
-            "channel_id": body.get("channel_id"),
-            "timestamp": body.get("timestamp"),
-        }
+        return answer
+
+    async def notify_approval(self, ctx: CallContext, notice: ApprovalNotice) -> None:
+        """Post who asks for what and the approval link; mentions ping nobody."""
+        await self._post(ctx, approval_message(notice, ctx.config))
 
     async def check(self, ctx: CallContext) -> CheckResult:
         """GET the webhook: Discord describes it (name, channel, guild) if it still exists."""

@@ -48,8 +48,9 @@ def test_webhook_describes_itself():
 
 
 def test_webhook_secret_fields_are_exactly_the_expected_ones():
-    assert WebhookConnector.secret_fields() == ["url", "signing_secret"]
-    assert WebhookConnector.required_secrets() == ["url"]
+    assert WebhookConnector.secret_fields() == ["url", "signing_secret", "inbound_secret"]
+    # A port may only send, only receive, or both: no one secret is required.
+    assert WebhookConnector.required_secrets() == []
 
 
 def test_webhook_config_schema_is_a_valid_json_schema():
@@ -65,6 +66,13 @@ def test_webhook_config_schema_is_a_valid_json_schema():
             "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             "timeout_seconds": 5,
         },
+        {},
+        {"inbound_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        {
+            "notify_approvals": True,
+            "allowed_hosts": ["hooks.example.com"],
+            "allow_private_hosts": ["127.0.0.1"],
+        },
     ],
 )
 def test_webhook_config_schema_accepts_typical_ports(config):
@@ -74,8 +82,9 @@ def test_webhook_config_schema_accepts_typical_ports(config):
 @pytest.mark.parametrize(
     "config",
     [
-        {},
         {"url": "mailto:ops@example.com"},
+        {"notify_approvals": "yes"},
+        {"allowed_hosts": ["bad host"]},
         {"url": "https://hooks.example.com/x", "signing_secret": "not-a-standard-secret"},
         {"url": "https://hooks.example.com/x", "timeout_seconds": 600},
         {"url": "https://hooks.example.com/x", "headers": {}},
@@ -98,3 +107,24 @@ def test_webhook_package_imports_only_the_connector_api():
             for name in names:
                 if name == "harbor" or name.startswith("harbor."):
                     assert name in ALLOWED_HARBOR_MODULES, f"{source.name} imports {name}"
+
+
+def test_webhook_offers_send_event_and_its_templates():
+    kind = WebhookConnector.action_kinds["send_event"]
+    assert kind.default_risk == "write"
+    Draft202012Validator.check_schema(kind.definition_schema)
+    definitions = Draft202012Validator(kind.definition_schema)
+    names = [template.name for template in WebhookConnector.templates]
+    assert names == ["notify", "send_event", "post_text"]
+    for template in WebhookConnector.templates:
+        assert template.kind == "send_event"
+        assert definitions.is_valid(template.definition), template.name
+        Draft202012Validator.check_schema(template.input_schema)
+    notify = Draft202012Validator(WebhookConnector.templates[0].input_schema)
+    assert notify.is_valid({"message": "disk full", "severity": "critical"})
+    assert not notify.is_valid({"severity": "info"})
+
+
+def test_webhook_receives_events_and_notifies_approvals():
+    assert WebhookConnector.receives_events()
+    assert WebhookConnector.notifies_approvals()

@@ -15,6 +15,7 @@ from harbor.contracts import (
     AgentKeyCreated,
     AgentKeyPublic,
     AgentPublic,
+    AgentUpdate,
     PauseRequest,
     Problem,
 )
@@ -48,6 +49,15 @@ def get_agent(node: NodeDep, actor: ActorDep, name: str = AgentName) -> AgentPub
     """One agent by name."""
     with node.store.session(actor) as session:
         return identity.agent_public(session, identity.get_agent(session, name))
+
+
+@router.patch("/{name}", response_model=AgentPublic, responses=CONFLICT)
+def update_agent(
+    body: AgentUpdate, node: NodeDep, actor: ActorDep, name: str = AgentName
+) -> AgentPublic:
+    """Change the agent's scopes (replacing them) or description; its keys keep working."""
+    with node.store.session(actor) as session:
+        return identity.update_agent(session, name, body)
 
 
 @router.post("/{name}/revoke", response_model=AgentPublic)
@@ -96,3 +106,17 @@ def revoke_agent_key(
     """Revoke one key of the agent."""
     with node.store.session(actor) as session:
         return identity.revoke_agent_key(session, name, key_id)
+
+
+@router.post(
+    "/{name}/keys/{key_id}/rotate",
+    response_model=AgentKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=CONFLICT,
+)
+def rotate_agent_key(
+    body: AgentKeyCreate, node: NodeDep, actor: ActorDep, key_id: RowId, name: str = AgentName
+) -> AgentKeyCreated:
+    """Replace a key in one step: the new key is shown once, here; the old one is revoked."""
+    with node.store.session(actor) as session:
+        return identity.rotate_agent_key(session, name, key_id, body.expires_in_days)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from harbor.api.deps import ActorDep, NodeDep
 from harbor.contracts import (
     PORT_NAME_PATTERN,
+    AuditEventPublic,
     AuditPage,
     AuditPrune,
     AuditPruneResult,
@@ -21,7 +21,7 @@ from harbor.contracts import (
 )
 from harbor.node import Node
 from harbor.runtime import audit_query
-from harbor.runtime.audit import event_record, verify_chain
+from harbor.runtime.audit import verify_chain
 from harbor.runtime.audit_query import AuditFilters, as_utc
 from harbor.runtime.audit_retention import prune_audit_events, prune_by_retention
 
@@ -103,13 +103,7 @@ def export_audit(
 
 def _export_lines(node: Node, filters: AuditFilters, format: str) -> Iterator[bytes]:
     with node.store.session() as session:
-        source = audit_query.event_source(session)
-        for ev in audit_query.iter_events(session, filters):
-            if format == "cloudevents":
-                record = audit_query.cloud_event(ev, source)
-            else:
-                record = event_record(ev)
-            yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
+        yield from audit_query.export_lines(session, filters, format)
 
 
 @router.get("/verify", response_model=AuditVerify)
@@ -137,3 +131,16 @@ def prune_audit(body: AuditPrune, node: NodeDep, actor: ActorDep) -> AuditPruneR
     return AuditPruneResult(
         pruned=result.pruned, through_seq=result.through_seq, before=result.before
     )
+
+
+@router.get(
+    "/{seq}",
+    response_model=AuditEventPublic,
+    responses={404: {"model": Problem, "description": "No such event (or pruned)"}},
+)
+def read_audit_event(
+    seq: Annotated[int, Path(ge=1, le=audit_query.MAX_SEQ)], node: NodeDep
+) -> AuditEventPublic:
+    """One event by its sequence number."""
+    with node.store.read_session() as session:
+        return audit_query.read_event(session, seq)

@@ -14,9 +14,8 @@ from harbor.contracts import (
     TokenCreated,
     Whoami,
 )
-from harbor.errors import Unauthorized
 from harbor.runtime import identity, setup
-from harbor.runtime.audit import Actor
+from harbor.runtime import login as login_runtime
 
 router = APIRouter(tags=["auth"])
 
@@ -42,20 +41,14 @@ def complete_setup(body: SetupRequest, node: NodeDep) -> TokenCreated:
     response_model=TokenCreated,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=public_access(),
-    responses={401: {"model": Problem, "description": "Wrong password"}},
+    responses={
+        401: {"model": Problem, "description": "Wrong password"},
+        429: {"model": Problem, "description": "Too many wrong passwords lately; wait"},
+    },
 )
 def login(body: LoginRequest, node: NodeDep) -> TokenCreated:
-    """Sign in with the operator password; returns a new operator token."""
-    operator = Actor(type="operator", name=identity.OPERATOR_NAME)
-    try:
-        with node.store.session(operator) as session:
-            identity.check_operator_password(session, body.password)
-            identity.record_login(session, ok=True)
-            return identity.create_operator_token(session, body.token_name, body.expires_in_days)
-    except Unauthorized:
-        with node.store.session() as session:
-            identity.record_login(session, ok=False)
-        raise
+    """Sign in with the operator password; returns a new operator token (throttled)."""
+    return login_runtime.sign_in(node.store, body.password, body.token_name, body.expires_in_days)
 
 
 @router.get("/auth/whoami", response_model=Whoami, openapi_extra=agent_access())

@@ -1,4 +1,5 @@
-"""``/api/v1/node/pause``: the emergency stop for every call on the node (operator only)."""
+"""``/api/v1/node``: the emergency stop for every call on the node, and the node at a glance
+(operator only)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ from typing import Any
 from fastapi import APIRouter
 
 from harbor.api.deps import ActorDep, NodeDep
-from harbor.contracts import PauseRequest, PauseState, Problem
+from harbor.contracts import NodeOverview, PauseRequest, PauseState, Problem
 from harbor.runtime import pause
+from harbor.runtime.overview import node_overview
 
 router = APIRouter(prefix="/node", tags=["node"])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "Already in that state"}
 }
+
+
+@router.get("/overview", response_model=NodeOverview)
+def read_overview(node: NodeDep) -> NodeOverview:
+    """The node at a glance: health, counts, calls of the last 24 hours, recent failures."""
+    return node_overview(node)
 
 
 @router.get("/pause", response_model=PauseState)

@@ -11,6 +11,7 @@ from harbor.contracts import (
     PolicyExplainRequest,
     PolicyExplanation,
     PolicyRuleCreate,
+    PolicyRuleMove,
     PolicyRuleOrder,
     PolicyRulePublic,
     PolicyRuleUpdate,
@@ -49,6 +50,15 @@ def reorder_rules(body: PolicyRuleOrder, node: NodeDep, actor: ActorDep) -> list
     """Set the evaluation order: every rule id exactly once, first rule first."""
     with node.store.session(actor) as session:
         return policy_rules.reorder_rules(session, body.ids)
+
+
+@router.post("/{rule_id}/move", response_model=list[PolicyRulePublic])
+def move_rule(
+    rule_id: RowId, body: PolicyRuleMove, node: NodeDep, actor: ActorDep
+) -> list[PolicyRulePublic]:
+    """Move one rule to ``position``; the other rules keep their relative order."""
+    with node.store.session(actor) as session:
+        return policy_rules.move_rule(session, rule_id, body.position)
 
 
 @router.post("/explain", response_model=PolicyExplanation, responses=NO_ACTION)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from harbor.api.deps import ActorDep, NodeDep
-from harbor.contracts import OperatorSettings, OperatorSettingsUpdate
-from harbor.runtime import state
+from harbor.contracts import OperatorSettings, OperatorSettingsUpdate, ProcessConfig
+from harbor.runtime import node_config, state
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -25,3 +25,9 @@ def update_settings(
     """Change the fields sent; the others keep their value."""
     with node.store.session(actor) as session:
         return state.update_operator_settings(session, body)
+
+
+@router.get("/process", response_model=ProcessConfig)
+def read_process_config(node: NodeDep) -> ProcessConfig:
+    """The process configuration (read-only) with each value's source, and network exposure."""
+    return node_config.process_config(node.settings)

@@ -1,0 +1,5 @@
+"""harbor-gmail: the Gmail connector for Harbor."""
+
+from harbor_gmail.connector import GmailConnector
+
+__all__ = ["GmailConnector"]

@@ -1,0 +1,1 @@
+"""Dock: the catalog of signed integration manifests, its static site, and manifest signing."""
