@@ -8,6 +8,7 @@ run to SQLite; CI always runs both.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -41,6 +42,20 @@ def test_databases() -> list[str]:
     """The database backends this run covers."""
     wanted = os.environ.get("HARBOR_TEST_DATABASES", "sqlite,postgresql")
     return [name.strip() for name in wanted.split(",") if name.strip()]
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """Undo ``configure_logging`` after a test that ran it (``harbor serve``, app factory).
+
+    Its handler writes to the stderr of the moment, so left in place it would put a live
+    node's log lines into what a later test captures as a command's output.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
