@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from harbor_google_common.oauth import connection_properties, google_oauth
+
 from harbor.connector import (
     CallContext,
     CheckResult,
@@ -19,43 +21,21 @@ from harbor.connector import (
     ConnectorError,
     InvalidDefinition,
     JSONSchema,
-    OAuthMetadata,
 )
 from harbor_gmail import actions, api, mime
 from harbor_gmail.actions import ACTION_KINDS, KIND_SCOPES, READONLY
 from harbor_gmail.api import DEFAULT_API_BASE_URL
 from harbor_gmail.templates import TEMPLATES
 
-GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
-GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
-GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 DEFAULT_MAX_BODY_CHARS = 20_000
-HOST_PATTERN = r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
 DOMAIN_PATTERN = r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+$"
-URL: JSONSchema = {"type": "string", "format": "uri", "pattern": "^https?://"}
-HOSTS: JSONSchema = {
-    "type": "array",
-    "items": {"type": "string", "pattern": HOST_PATTERN},
-    "uniqueItems": True,
-}
 
 CONFIG_SCHEMA: JSONSchema = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Gmail port",
     "type": "object",
     "properties": {
-        "client_id": {
-            "type": "string",
-            "minLength": 1,
-            "writeOnly": True,
-            "description": "Client ID of your Google OAuth client (Desktop app)",
-        },
-        "client_secret": {
-            "type": "string",
-            "minLength": 1,
-            "writeOnly": True,
-            "description": "Client secret of your Google OAuth client",
-        },
+        **connection_properties("Gmail API", DEFAULT_API_BASE_URL),
         "allowed_recipient_domains": {
             "type": "array",
             "items": {"type": "string", "pattern": DOMAIN_PATTERN},
@@ -69,22 +49,6 @@ CONFIG_SCHEMA: JSONSchema = {
             "maximum": 1_000_000,
             "default": DEFAULT_MAX_BODY_CHARS,
             "description": "How much of a message's plain-text body get_message returns",
-        },
-        "api_base_url": {
-            **URL,
-            "default": DEFAULT_API_BASE_URL,
-            "description": "Gmail API root (change only for tests)",
-        },
-        "oauth_authorize_url": {**URL, "description": "Authorization endpoint (tests only)"},
-        "oauth_token_url": {**URL, "description": "Token endpoint (tests only)"},
-        "oauth_revoke_url": {**URL, "description": "Revocation endpoint (tests only)"},
-        "allowed_hosts": {
-            **HOSTS,
-            "description": "When set, the complete list of hosts this port may contact",
-        },
-        "allow_private_hosts": {
-            **HOSTS,
-            "description": "Hosts that may resolve to private or loopback addresses (tests)",
         },
     },
     "required": ["client_id", "client_secret"],
@@ -218,15 +182,7 @@ class GmailConnector(Connector):
     config_schema = CONFIG_SCHEMA
     action_kinds = ACTION_KINDS
     templates = TEMPLATES
-    oauth = OAuthMetadata(
-        authorize_url=GOOGLE_AUTHORIZE_URL,
-        token_url=GOOGLE_TOKEN_URL,
-        revoke_url=GOOGLE_REVOKE_URL,
-        kind_scopes=KIND_SCOPES,
-        fallback_scopes=(READONLY,),
-        authorize_params={"access_type": "offline", "prompt": "consent"},
-        refresh_token_lifetime_days=7,
-    )
+    oauth = google_oauth(KIND_SCOPES, fallback_scopes=(READONLY,))
 
     def validate_definition(self, kind: str, definition: dict[str, Any]) -> None:
         """Only the known kinds."""

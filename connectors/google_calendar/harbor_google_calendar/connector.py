@@ -11,6 +11,8 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from harbor_google_common.oauth import connection_properties, google_oauth
+
 from harbor.connector import (
     CallContext,
     CheckResult,
@@ -18,23 +20,12 @@ from harbor.connector import (
     ConnectorError,
     InvalidDefinition,
     JSONSchema,
-    OAuthMetadata,
 )
 from harbor_google_calendar import actions, api
 from harbor_google_calendar.actions import ACTION_KINDS, KIND_SCOPES, READONLY
 from harbor_google_calendar.api import DEFAULT_API_BASE_URL
 from harbor_google_calendar.templates import TEMPLATES
 
-GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
-GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
-GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
-HOST_PATTERN = r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"
-URL: JSONSchema = {"type": "string", "format": "uri", "pattern": "^https?://"}
-HOSTS: JSONSchema = {
-    "type": "array",
-    "items": {"type": "string", "pattern": HOST_PATTERN},
-    "uniqueItems": True,
-}
 ADDRESS = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 CONFIG_SCHEMA: JSONSchema = {
@@ -42,18 +33,7 @@ CONFIG_SCHEMA: JSONSchema = {
     "title": "Google Calendar port",
     "type": "object",
     "properties": {
-        "client_id": {
-            "type": "string",
-            "minLength": 1,
-            "writeOnly": True,
-            "description": "Client ID of your Google OAuth client (Desktop app)",
-        },
-        "client_secret": {
-            "type": "string",
-            "minLength": 1,
-            "writeOnly": True,
-            "description": "Client secret of your Google OAuth client",
-        },
+        **connection_properties("Calendar API", DEFAULT_API_BASE_URL),
         "calendars": {
             "type": "array",
             "items": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -65,16 +45,6 @@ CONFIG_SCHEMA: JSONSchema = {
             "type": "string",
             "description": "IANA time zone used when an argument gives none (e.g. Europe/Berlin)",
         },
-        "api_base_url": {
-            **URL,
-            "default": DEFAULT_API_BASE_URL,
-            "description": "Calendar API root (change only for tests)",
-        },
-        "oauth_authorize_url": {**URL, "description": "Authorization endpoint (tests only)"},
-        "oauth_token_url": {**URL, "description": "Token endpoint (tests only)"},
-        "oauth_revoke_url": {**URL, "description": "Revocation endpoint (tests only)"},
-        "allowed_hosts": {**HOSTS, "description": "When set, the complete list of hosts"},
-        "allow_private_hosts": {**HOSTS, "description": "Hosts allowed on private addresses"},
     },
     "required": ["client_id", "client_secret"],
     "additionalProperties": False,
@@ -250,15 +220,7 @@ class GoogleCalendarConnector(Connector):
     config_schema = CONFIG_SCHEMA
     action_kinds = ACTION_KINDS
     templates = TEMPLATES
-    oauth = OAuthMetadata(
-        authorize_url=GOOGLE_AUTHORIZE_URL,
-        token_url=GOOGLE_TOKEN_URL,
-        revoke_url=GOOGLE_REVOKE_URL,
-        kind_scopes=KIND_SCOPES,
-        fallback_scopes=(READONLY,),
-        authorize_params={"access_type": "offline", "prompt": "consent"},
-        refresh_token_lifetime_days=7,
-    )
+    oauth = google_oauth(KIND_SCOPES, fallback_scopes=(READONLY,))
 
     def validate_definition(self, kind: str, definition: dict[str, Any]) -> None:
         """Only the known kinds."""
