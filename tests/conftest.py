@@ -7,21 +7,17 @@ run to SQLite; CI always runs both.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from harbor import testkit
 from harbor.connector import (
     ActionKind,
     ActionTemplate,
@@ -110,12 +106,7 @@ def database_url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'harbor.db'}"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+free_port = testkit.free_port
 
 
 # --- A loopback upstream and a connector that calls it -------------------------------------
@@ -124,54 +115,34 @@ def free_port() -> int:
 UPSTREAM_TOKEN = "upstream-token-PLANTED-9c41"
 
 
-class Upstream:
-    """A JSON HTTP server on 127.0.0.1 that records what it received."""
+class Upstream(testkit.Upstream):
+    """A JSON HTTP server on 127.0.0.1 that wants ``Bearer <token>``: ``/fail...`` answers
+    500, ``/slow...`` takes 2 s, any other path ``{"path", "ok": true}``."""
 
     def __init__(self) -> None:
-        self.requests: list[dict[str, object]] = []
+        super().__init__()
         self.token = UPSTREAM_TOKEN
-        upstream = self
+        self.route_prefix("/fail", testkit.Reply(500, {"message": "upstream broke"}))
+        self.route_prefix("/slow", lambda seen: testkit.Reply(200, _echo(seen), delay=2))
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+    def gate(self, request: testkit.RecordedRequest) -> testkit.Reply | None:
+        if request["headers"].get("authorization") == f"Bearer {self.token}":
+            return None
+        return testkit.Reply(401, {"message": "bad credentials"})
 
-            def do_GET(self) -> None:
-                upstream.requests.append({"path": self.path, "headers": dict(self.headers)})
-                if self.headers.get("Authorization") != f"Bearer {upstream.token}":
-                    self._send(401, {"message": "bad credentials"})
-                elif self.path.startswith("/fail"):
-                    self._send(500, {"message": "upstream broke"})
-                elif self.path.startswith("/slow"):
-                    time.sleep(2)
-                    self._send(200, {"path": self.path, "ok": True})
-                else:
-                    self._send(200, {"path": self.path, "ok": True})
+    def fallback(self, request: testkit.RecordedRequest) -> testkit.Reply:
+        return testkit.Reply(200, _echo(request))
 
-            def _send(self, status: int, body: dict[str, object]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def _echo(request: testkit.RecordedRequest) -> dict[str, object]:
+    return {"path": request["raw_path"], "ok": True}
 
 
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
     """A real HTTP server on loopback that wants ``Bearer UPSTREAM_TOKEN``."""
-    server = Upstream()
-    yield server
-    server.close()
+    with Upstream() as server:
+        yield server
 
 
 class LoopConnector(Connector):

@@ -100,7 +100,7 @@ def test_check_succeeds_against_the_real_upstream(operator_client, port, upstrea
     body = operator_client.post("/api/v1/ports/up/check").json()
     assert body["last_check"]["ok"] is True
     assert body["status"] == "ready"
-    assert upstream.requests[-1]["headers"]["Authorization"] == f"Bearer {UPSTREAM_TOKEN}"
+    assert upstream.requests[-1]["headers"]["authorization"] == f"Bearer {UPSTREAM_TOKEN}"
 
 
 def test_rejected_credentials_need_a_reconnect(operator_client, port):

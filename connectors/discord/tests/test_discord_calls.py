@@ -132,7 +132,7 @@ def test_the_port_check_reads_the_webhook_and_a_gone_webhook_needs_reconnect(
     assert checked.status_code == 200, checked.text
     assert checked.json()["last_check"]["ok"] is True
     assert TOKEN not in checked.text
-    discord.queue(404, {"message": "Unknown Webhook", "code": 10015})
+    discord.queue_reply(404, {"message": "Unknown Webhook", "code": 10015})
     checked = operator_client.post(f"/api/v1/ports/{PORT}/check", json={})
     assert checked.json()["status"] == "needs_reconnect", checked.text
     assert TOKEN not in checked.text

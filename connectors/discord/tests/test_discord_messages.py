@@ -119,7 +119,7 @@ def test_messages_at_the_limits_are_sent(runner, discord):
 
 
 def test_a_429_is_retryable_with_retry_after_from_the_body(runner, discord):
-    discord.queue(
+    discord.queue_reply(
         429,
         {"message": "You are being rate limited.", "retry_after": 1.25, "global": False},
         {"Retry-After": "2", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "1.25"},
@@ -133,7 +133,7 @@ def test_a_429_is_retryable_with_retry_after_from_the_body(runner, discord):
 
 
 def test_a_429_without_a_json_body_uses_the_retry_after_header(runner, discord):
-    discord.queue(429, b"slow down", {"Retry-After": "7"})
+    discord.queue_reply(429, b"slow down", {"Retry-After": "7"})
     with pytest.raises(RetryableError) as caught:
         runner.send({"content": "hi"})
     assert caught.value.retry_after == 7.0
@@ -141,7 +141,7 @@ def test_a_429_without_a_json_body_uses_the_retry_after_header(runner, discord):
 
 
 def test_a_429_blocks_the_next_message_on_the_same_webhook_without_sending(runner, discord):
-    discord.queue(429, {"message": "rate limited", "retry_after": 30})
+    discord.queue_reply(429, {"message": "rate limited", "retry_after": 30})
     with pytest.raises(RetryableError):
         runner.send({"content": "first"})
     with pytest.raises(RetryableError) as caught:
@@ -186,13 +186,13 @@ def test_the_back_off_is_per_webhook(runner, discord):
     discord.headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "60"}
     runner.send({"content": "first"})
     other = discord.base + f"/api/webhooks/{WEBHOOK_ID}/other-token-abcdef"
-    discord.queue(200, {"id": "5", "channel_id": CHANNEL_ID})
+    discord.queue_reply(200, {"id": "5", "channel_id": CHANNEL_ID})
     assert runner.send({"content": "x"}, secrets={"webhook_url": other})["message_id"] == "5"
 
 
 @pytest.mark.parametrize("status", [401, 404])
 def test_401_and_404_mean_the_webhook_is_gone(runner, discord, status):
-    discord.queue(status, {"message": f"Unknown Webhook {TOKEN}", "code": 10015})
+    discord.queue_reply(status, {"message": f"Unknown Webhook {TOKEN}", "code": 10015})
     with pytest.raises(AuthFailed) as caught:
         runner.send({"content": "hi"})
     assert caught.value.status == status
@@ -201,7 +201,7 @@ def test_401_and_404_mean_the_webhook_is_gone(runner, discord, status):
 
 
 def test_another_4xx_is_a_connector_error_with_discords_message(runner, discord):
-    discord.queue(400, {"message": "Invalid Form Body", "code": 50035})
+    discord.queue_reply(400, {"message": "Invalid Form Body", "code": 50035})
     with pytest.raises(ConnectorError) as caught:
         runner.send({"content": "hi"})
     assert type(caught.value) is ConnectorError
@@ -212,7 +212,7 @@ def test_another_4xx_is_a_connector_error_with_discords_message(runner, discord)
 
 
 def test_a_5xx_is_retryable(runner, discord):
-    discord.queue(502, b"<html>bad gateway</html>")
+    discord.queue_reply(502, b"<html>bad gateway</html>")
     with pytest.raises(RetryableError) as caught:
         runner.send({"content": "hi"})
     assert caught.value.status == 502
@@ -264,14 +264,14 @@ def test_check_describes_the_webhook_without_its_token(runner, discord):
 
 @pytest.mark.parametrize("status", [401, 404])
 def test_check_raises_auth_failed_for_a_gone_webhook(runner, discord, status):
-    discord.queue(status, {"message": "Unknown Webhook", "code": 10015})
+    discord.queue_reply(status, {"message": "Unknown Webhook", "code": 10015})
     with pytest.raises(AuthFailed) as caught:
         runner.check()
     assert_no_credential(caught.value.message, discord.webhook_url)
 
 
 def test_check_reports_other_failures_without_raising(runner, discord):
-    discord.queue(500, b"")
+    discord.queue_reply(500, b"")
     result = runner.check()
     assert not result.ok
     assert "500" in result.message

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from harbor_github import GitHubConnector
 
-from harbor.connector import CallContext, CheckResult
+from harbor.connector import CheckResult
+from harbor.testkit import ConnectorRunner, RecordedRequest, Reply, Upstream
+
+__all__ = ["REPO", "TOKEN", "Reply", "issue", "label", "pull"]
 
 TOKEN = "github_pat_PLANTED_11AAAA_test0000"
 REPO = "octo/hello-world"
@@ -113,88 +110,32 @@ def pull(number: int, title: str = "Amazing new feature", **extra: Any) -> dict[
     }
 
 
-@dataclass
-class Reply:
-    """An answer of the fake: status, JSON body (or bytes) and headers."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+NOT_FOUND = {
+    "message": "Not Found",
+    "documentation_url": "https://docs.github.com/rest",
+    "status": "404",
+}
 
 
-Route = Callable[[dict[str, Any]], Reply]
-
-
-class FakeGitHub:
+class FakeGitHub(Upstream):
     """A GitHub REST API on 127.0.0.1 that records every request it receives.
 
     ``route(method, path, reply)`` answers one method and exact path with a :class:`Reply`
     or with a function of the recorded request. Unrouted requests get GitHub's 404.
     """
 
+    json_type = "application/json; charset=utf-8"
+
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.routes: dict[tuple[str, str], Route] = {}
-        fake = self
+        super().__init__(default_headers=RATE_HEADERS)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                split = urlsplit(self.path)
-                seen = {
-                    "method": self.command,
-                    "path": split.path,
-                    "raw_path": self.path,
-                    "query": dict(parse_qsl(split.query, keep_blank_values=True)),
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "json": json.loads(raw) if raw else None,
-                }
-                fake.requests.append(seen)
-                route = fake.routes.get((self.command, split.path))
-                if route is None:
-                    reply = Reply(
-                        404,
-                        {
-                            "message": "Not Found",
-                            "documentation_url": "https://docs.github.com/rest",
-                            "status": "404",
-                        },
-                    )
-                else:
-                    reply = route(seen)
-                body = reply.body
-                headers = {**RATE_HEADERS, **reply.headers}
-                if not isinstance(body, bytes):
-                    body = b"" if body is None else json.dumps(body).encode()
-                    headers.setdefault("Content-Type", "application/json; charset=utf-8")
-                self.send_response(reply.status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle  # noqa: N815
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def route(self, method: str, path: str, reply: Reply | Route) -> None:
-        """Answer ``method path`` with ``reply`` (or what ``reply(request)`` returns)."""
-        self.routes[(method, path)] = reply if callable(reply) else (lambda _seen: reply)
+    def fallback(self, request: RecordedRequest) -> Reply:
+        return Reply(404, NOT_FOUND)
 
     def paginate(self, path: str, pages: list[Any]) -> None:
         """Serve ``pages`` at ``path`` with ``?page=N`` and GitHub's ``Link`` header."""
 
-        def answer(seen: dict[str, Any]) -> Reply:
+        def answer(seen: RecordedRequest) -> Reply:
             page = int(seen["query"].get("page", "1"))
             query = {k: v for k, v in seen["query"].items() if k != "page"}
             extra = "".join(f"&{k}={v}" for k, v in sorted(query.items()))
@@ -212,35 +153,20 @@ class FakeGitHub:
 
         self.route("GET", path, answer)
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     """A fake GitHub REST API on 127.0.0.1."""
-    fake = FakeGitHub()
-    yield fake
-    fake.close()
+    with FakeGitHub() as fake:
+        yield fake
 
 
 class Runner:
-    """Drives the connector directly, through the node's guarded client and the port policy."""
+    """Drives the connector directly, through the core's guarded client and the port policy."""
 
-    def __init__(self, node: Any) -> None:
-        self.node = node
-        self.connector = GitHubConnector()
-
-    async def _with_ctx(
-        self, config: dict[str, Any], secrets: dict[str, str], kind: str | None, use: Any
-    ) -> Any:
-        from harbor.runtime.outbound import OutboundPolicy, client_for
-
-        policy = OutboundPolicy.from_config(config)
-        async with client_for(self.node.outbound(), policy) as http:
-            ctx = CallContext(port="gh", config=config, secrets=secrets, http=http, kind=kind)
-            return await use(ctx)
+    def __init__(self) -> None:
+        self.kit = ConnectorRunner(GitHubConnector(), port="gh", base_secrets={"token": TOKEN})
+        self.connector = self.kit.connector
 
     def execute(
         self,
@@ -251,28 +177,17 @@ class Runner:
         secrets: dict[str, str] | None = None,
     ) -> Any:
         """Run one action of ``kind`` and return its result (raises what the connector does)."""
-
-        async def use(ctx: CallContext) -> Any:
-            return await self.connector.execute(ctx, definition or {}, arguments)
-
-        secrets = {"token": TOKEN} if secrets is None else secrets
-        return asyncio.run(self._with_ctx(config, secrets, kind, use))
+        return self.kit.execute(kind, arguments, definition, config=config, secrets=secrets)
 
     def check(self, config: dict[str, Any], secrets: dict[str, str] | None = None) -> CheckResult:
         """Run the connection test."""
-
-        async def use(ctx: CallContext) -> CheckResult:
-            return await self.connector.check(ctx)
-
-        secrets = {"token": TOKEN} if secrets is None else secrets
-        result: CheckResult = asyncio.run(self._with_ctx(config, secrets, None, use))
-        return result
+        return self.kit.check(config=config, secrets=secrets)
 
 
 @pytest.fixture
-def runner(harbor_node: Any) -> Runner:
-    """Runs the connector directly on the test node's outbound client."""
-    return Runner(harbor_node)
+def runner() -> Runner:
+    """Runs the connector directly on the core's guarded outbound client."""
+    return Runner()
 
 
 @pytest.fixture

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from harbor_gmail import GmailConnector
 
-from harbor.connector import CallContext
+from harbor.testkit import ConnectorRunner, RecordedRequest, Reply, Upstream
 
 TOKEN = "ya29.PLANTED-gmail-access-token"
 REFRESH = "1//PLANTED-gmail-refresh-token"
@@ -114,19 +109,7 @@ def full_message(message_id: str = "18c2a4f5e6d7b8a9") -> dict[str, Any]:
     }
 
 
-@dataclass
-class Reply:
-    """An answer of the fake: status, JSON body and headers."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Route = Callable[[dict[str, Any]], Reply]
-
-
-class FakeGoogle:
+class FakeGoogle(Upstream):
     """Gmail's REST API (and Google's OAuth endpoints) on 127.0.0.1, recording requests.
 
     ``route(method, path, reply)`` answers one method and exact path. Unrouted requests
@@ -134,103 +117,59 @@ class FakeGoogle:
     issues :data:`TOKEN` for it (and :data:`REFRESH`), ``/revoke`` accepts any token.
     """
 
+    json_type = "application/json; charset=UTF-8"
+
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.routes: dict[tuple[str, str], Route] = {}
+        super().__init__()
         self.token_requests: list[dict[str, str]] = []
         self.granted_scope = ""
         self.valid_token = TOKEN  # set to something else: the user revoked access
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                split = urlsplit(self.path)
-                seen = {
-                    "method": self.command,
-                    "path": split.path,
-                    "query": parse_qs(split.query, keep_blank_values=True),
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "raw": raw,
-                    "json": json.loads(raw) if raw and raw[:1] in b"{[" else None,
-                }
-                fake.requests.append(seen)
-                reply = fake.answer(seen)
-                body = b"" if reply.body is None else json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                headers = {"Content-Type": "application/json; charset=UTF-8", **reply.headers}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle  # noqa: N815
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def answer(self, seen: dict[str, Any]) -> Reply:
-        """The reply to one recorded request."""
-        if seen["path"] == "/authorize":
-            query = {k: v[0] for k, v in seen["query"].items()}
+    def gate(self, request: RecordedRequest) -> Reply | None:
+        if request["path"] == "/authorize":
+            query = request["query"]
             self.granted_scope = query.get("scope", "")
             back = urlencode({"code": "4/0AQlEd8-code", "state": query["state"]})
             return Reply(302, None, {"Location": f"{query['redirect_uri']}?{back}"})
-        if seen["path"] == "/token":
-            form = dict(parse_qsl(seen["raw"].decode()))
+        if request["path"] == "/token":
+            form = dict(parse_qsl(request["body"].decode()))
             self.token_requests.append(form)
             token = {"access_token": TOKEN, "expires_in": 3599, "token_type": "Bearer",
                      "scope": self.granted_scope}  # fmt: skip
             if form.get("grant_type") == "authorization_code":
                 token["refresh_token"] = REFRESH
             return Reply(200, token)
-        if seen["path"] == "/revoke":
+        if request["path"] == "/revoke":
             return Reply(200, {})
-        if seen["headers"].get("authorization") != f"Bearer {self.valid_token}":
+        if request["headers"].get("authorization") != f"Bearer {self.valid_token}":
             return Reply(
                 401,
                 UNAUTHENTICATED,
                 {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
             )
-        route = self.routes.get((seen["method"], seen["path"]))
-        return Reply(404, NOT_FOUND) if route is None else route(seen)
+        return None
 
-    def route(self, method: str, path: str, reply: Reply | Route) -> None:
-        """Answer ``method path`` with ``reply`` (or what ``reply(request)`` returns)."""
-        self.routes[(method, path)] = reply if callable(reply) else (lambda _seen: reply)
+    def fallback(self, request: RecordedRequest) -> Reply:
+        return Reply(404, NOT_FOUND)
 
-    def api_requests(self) -> list[dict[str, Any]]:
+    def api_requests(self) -> list[RecordedRequest]:
         """The requests to the Gmail API (not the OAuth endpoints)."""
         return [r for r in self.requests if r["path"].startswith("/gmail/")]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
     """A fake Gmail API and Google OAuth server on 127.0.0.1."""
-    fake = FakeGoogle()
-    yield fake
-    fake.close()
+    with FakeGoogle() as fake:
+        yield fake
 
 
 class Runner:
-    """Drives the connector directly, through the node's guarded client and the port policy."""
+    """Drives the connector directly, through the core's guarded client and the port policy."""
 
-    def __init__(self, node: Any) -> None:
-        self.node = node
-        self.connector = GmailConnector()
+    def __init__(self) -> None:
+        self.kit = ConnectorRunner(GmailConnector(), port="mail")
+        self.connector = self.kit.connector
 
     def execute(
         self,
@@ -241,26 +180,15 @@ class Runner:
         token: str = TOKEN,
     ) -> Any:
         """Run one action of ``kind`` with the access token the core would resolve."""
-        from harbor.runtime.outbound import OutboundPolicy, client_for
-
-        async def run() -> Any:
-            async with client_for(self.node.outbound(), OutboundPolicy.from_config(config)) as http:
-                ctx = CallContext(
-                    port="mail", config=config, secrets={"access_token": token}, http=http,
-                    kind=kind,
-                )  # fmt: skip
-                try:
-                    return await self.connector.execute(ctx, definition or {}, arguments)
-                finally:
-                    await self.node.aclose()
-
-        return asyncio.run(run())
+        return self.kit.execute(
+            kind, arguments, definition, config=config, secrets={"access_token": token}
+        )
 
 
 @pytest.fixture
-def runner(harbor_node: Any) -> Runner:
-    """Runs the connector directly on the test node's outbound client."""
-    return Runner(harbor_node)
+def runner() -> Runner:
+    """Runs the connector directly on the core's guarded outbound client."""
+    return Runner()
 
 
 @pytest.fixture

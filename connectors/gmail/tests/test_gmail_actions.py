@@ -43,7 +43,7 @@ def test_list_messages_sends_the_query_labels_and_paging(runner, google: FakeGoo
         "result_size_estimate": 201,
     }
     [request] = google.api_requests()
-    assert request["query"] == {
+    assert request["query_all"] == {
         "q": ["is:unread in:inbox from:grace"],
         "labelIds": ["INBOX", "STARRED"],
         "maxResults": ["5"],
@@ -56,13 +56,13 @@ def test_an_empty_mailbox_lists_no_messages(runner, google, config):
     google.route("GET", MESSAGES, Reply(200, {"resultSizeEstimate": 0}))
     result = runner.execute(config, "list_messages", {})
     assert result == {"messages": [], "next_page_token": None, "result_size_estimate": 0}
-    assert google.api_requests()[0]["query"] == {}
+    assert google.api_requests()[0]["query_all"] == {}
 
 
 def test_get_message_returns_headers_plain_body_and_lists_attachments(runner, google, config):
     google.route("GET", f"{MESSAGES}/18c2a4f5e6d7b8a9", Reply(200, full_message()))
     result = runner.execute(config, "get_message", {"id": "18c2a4f5e6d7b8a9"})
-    assert google.api_requests()[0]["query"] == {"format": ["full"]}
+    assert google.api_requests()[0]["query_all"] == {"format": ["full"]}
     assert result["headers"]["from"] == "Grace Hopper <grace@example.com>"
     assert result["headers"]["subject"] == "Invoice — November"
     assert result["body"] == "Hi Ada,\r\nthe invoice is attached. Grüße\r\n"

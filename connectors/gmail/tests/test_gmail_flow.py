@@ -62,7 +62,7 @@ def test_connect_list_unread_and_send_after_approval(
     )
     assert unread.status_code == 200, unread.text
     assert unread.json()["result"]["messages"] == [{"id": "18c2a", "thread_id": "18c20"}]
-    assert google.api_requests()[-1]["query"]["q"] == ["is:unread in:inbox"]
+    assert google.api_requests()[-1]["query_all"]["q"] == ["is:unread in:inbox"]
 
     sent = {"id": "18c2b", "threadId": "18c2b", "labelIds": ["SENT"]}
     google.route("POST", "/gmail/v1/users/me/messages/send", Reply(200, sent))
@@ -100,4 +100,4 @@ def test_access_revoked_at_google_shows_needs_reconnect_and_reconnecting_restore
     disconnected = operator_client.post("/api/v1/ports/mail/oauth/disconnect").json()
     assert disconnected["revoked_at_provider"] is True
     revoke = [r for r in google.requests if r["path"] == "/revoke"][-1]
-    assert f"token={REFRESH.replace('/', '%2F')}".encode() in revoke["raw"]
+    assert f"token={REFRESH.replace('/', '%2F')}".encode() in revoke["body"]

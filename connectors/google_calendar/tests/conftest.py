@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from harbor_google_calendar import GoogleCalendarConnector
 
-from harbor.connector import CallContext
+from harbor.testkit import ConnectorRunner, RecordedRequest, Reply, Upstream
 
 TOKEN = "ya29.PLANTED-calendar-access-token"
 
@@ -60,94 +54,36 @@ def calendar_event(event_id: str = "5r0ci1r8bd6o3hm0ugmo4m7ubs", **extra: Any) -
     }  # fmt: skip
 
 
-@dataclass
-class Reply:
-    """An answer of the fake: status, JSON body and headers."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Route = Callable[[dict[str, Any]], Reply]
-
-
-class FakeCalendar:
+class FakeCalendar(Upstream):
     """The Calendar API on 127.0.0.1, recording requests; unrouted paths get Google's 404."""
 
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.routes: dict[tuple[str, str], Route] = {}
-        fake = self
+    json_type = "application/json; charset=UTF-8"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+    def gate(self, request: RecordedRequest) -> Reply | None:
+        if request["headers"].get("authorization") == f"Bearer {TOKEN}":
+            return None
+        return Reply(401, google_error(401, "Request had invalid authentication "
+                     "credentials.", "authError", "UNAUTHENTICATED"))  # fmt: skip
 
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                split = urlsplit(self.path)
-                seen = {
-                    "method": self.command,
-                    "path": split.path,
-                    "raw_path": split.path,
-                    "query": parse_qs(split.query, keep_blank_values=True),
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "json": json.loads(raw) if raw else None,
-                }
-                fake.requests.append(seen)
-                if seen["headers"].get("authorization") != f"Bearer {TOKEN}":
-                    reply = Reply(401, google_error(401, "Request had invalid authentication "
-                                  "credentials.", "authError", "UNAUTHENTICATED"))  # fmt: skip
-                else:
-                    route = fake.routes.get((self.command, split.path))
-                    reply = (
-                        Reply(404, google_error(404, "Not Found", "notFound", "NOT_FOUND"))
-                        if route is None
-                        else route(seen)
-                    )
-                body = b"" if reply.body is None else json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                for name, value in {"Content-Type": "application/json; charset=UTF-8",
-                                    **reply.headers}.items():  # fmt: skip
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle  # noqa: N815
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def route(self, method: str, path: str, reply: Reply | Route) -> None:
-        """Answer ``method path`` with ``reply`` (or what ``reply(request)`` returns)."""
-        self.routes[(method, path)] = reply if callable(reply) else (lambda _seen: reply)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def fallback(self, request: RecordedRequest) -> Reply:
+        return Reply(404, google_error(404, "Not Found", "notFound", "NOT_FOUND"))
 
 
 @pytest.fixture
 def calendar() -> Iterator[FakeCalendar]:
     """A fake Calendar API on 127.0.0.1."""
-    fake = FakeCalendar()
-    yield fake
-    fake.close()
+    with FakeCalendar() as fake:
+        yield fake
 
 
 class Runner:
-    """Drives the connector directly, through the node's guarded client and the port policy."""
+    """Drives the connector directly, through the core's guarded client and the port policy."""
 
-    def __init__(self, node: Any) -> None:
-        self.node = node
-        self.connector = GoogleCalendarConnector()
+    def __init__(self) -> None:
+        self.kit = ConnectorRunner(
+            GoogleCalendarConnector(), port="cal", base_secrets={"access_token": TOKEN}
+        )
+        self.connector = self.kit.connector
 
     def execute(
         self,
@@ -157,26 +93,13 @@ class Runner:
         definition: dict[str, Any] | None = None,
     ) -> Any:
         """Run one action of ``kind`` with the access token the core would resolve."""
-        from harbor.runtime.outbound import OutboundPolicy, client_for
-
-        async def run() -> Any:
-            async with client_for(self.node.outbound(), OutboundPolicy.from_config(config)) as http:
-                ctx = CallContext(
-                    port="cal", config=config, secrets={"access_token": TOKEN}, http=http,
-                    kind=kind,
-                )  # fmt: skip
-                try:
-                    return await self.connector.execute(ctx, definition or {}, arguments)
-                finally:
-                    await self.node.aclose()
-
-        return asyncio.run(run())
+        return self.kit.execute(kind, arguments, definition, config=config)
 
 
 @pytest.fixture
-def runner(harbor_node: Any) -> Runner:
-    """Runs the connector directly on the test node's outbound client."""
-    return Runner(harbor_node)
+def runner() -> Runner:
+    """Runs the connector directly on the core's guarded outbound client."""
+    return Runner()
 
 
 @pytest.fixture

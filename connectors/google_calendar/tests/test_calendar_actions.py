@@ -79,7 +79,7 @@ def test_list_events_expands_recurring_events_in_start_order(runner, calendar, c
          "time_zone": "Europe/Berlin", "max_results": 50, "q": "review"},
     )  # fmt: skip
     [request] = calendar.requests
-    assert request["query"] == {
+    assert request["query_all"] == {
         "timeMin": ["2026-11-24T00:00:00+01:00"],
         "timeMax": ["2026-11-26T00:00:00+00:00"],
         "singleEvents": ["true"],
@@ -164,8 +164,8 @@ def test_create_event_sends_no_invitations_unless_the_action_allows(runner, cale
     runner.execute(config, "create_event", arguments)
     runner.execute(config, "create_event", arguments, definition={"send_updates": "all"})
     first, second = calendar.requests
-    assert first["query"] == {"sendUpdates": ["none"]}
-    assert second["query"] == {"sendUpdates": ["all"]}
+    assert first["query_all"] == {"sendUpdates": ["none"]}
+    assert second["query_all"] == {"sendUpdates": ["all"]}
     assert first["json"] == {
         "summary": "Design review",
         "location": "Room 4",
@@ -205,7 +205,7 @@ def test_update_event_patches_only_the_given_fields(runner, calendar, config):
     assert result["summary"] == "Moved"
     [request] = calendar.requests
     assert request["method"] == "PATCH"
-    assert request["query"] == {"sendUpdates": ["none"]}
+    assert request["query_all"] == {"sendUpdates": ["none"]}
     assert request["json"] == {
         "summary": "Moved",
         "start": {"dateTime": "2026-11-24T12:00:00+01:00"},
@@ -218,7 +218,7 @@ def test_delete_event(runner, calendar, config):
         "id": EVENT_ID,
         "deleted": True,
     }
-    assert calendar.requests[0]["query"] == {"sendUpdates": ["none"]}
+    assert calendar.requests[0]["query_all"] == {"sendUpdates": ["none"]}
 
 
 def test_an_event_id_cannot_escape_its_path(runner, calendar, config):

@@ -9,8 +9,9 @@ from email.utils import format_datetime
 import pytest
 
 from harbor.connector import AuthFailed, ConnectorError, RetryableError
+from harbor.testkit import free_port
 
-from .conftest import TOKEN, free_port
+from .conftest import TOKEN
 
 GET_ECHO = {"method": "GET", "path": "/echo"}
 
@@ -48,7 +49,7 @@ def test_api_key_in_the_query_wins_over_a_parameter_of_the_same_name(runner, ser
     config = {**local_config, "auth": {"type": "api_key", "in": "query", "name": "key"}}
     definition = {**GET_ECHO, "query": {"key": "{key}", "page": "2"}}
     runner.execute(config, definition, {"key": "agent-chosen"}, secrets={"api_key": TOKEN})
-    assert sorted(server.requests[0]["query"]) == [("key", TOKEN), ("page", "2")]
+    assert sorted(server.requests[0]["query_pairs"]) == [("key", TOKEN), ("page", "2")]
 
 
 def test_no_auth_sends_no_credentials(runner, server, local_config):
@@ -95,7 +96,7 @@ def test_query_headers_and_body_are_filled_from_the_arguments(runner, server, lo
     arguments = {"state": "open", "labels": ["a", "b"], "note": "hi", "title": "T", "count": 3}
     result = runner.execute(config, definition, arguments, secrets())
     seen = server.requests[0]
-    assert seen["query"] == [("state", "open"), ("label", "a"), ("label", "b"), ("v", "3")]
+    assert seen["query_pairs"] == [("state", "open"), ("label", "a"), ("label", "b"), ("v", "3")]
     assert seen["headers"]["x-request-note"] == "note: hi"
     assert seen["headers"]["accept"] == "application/json"
     assert "x-absent" not in seen["headers"]

@@ -49,7 +49,7 @@ def test_an_approval_is_announced_signed_and_the_approved_call_is_delivered(
     assert pending.status_code == 202, pending.text
     approval_id = pending.json()["approval_id"]
 
-    [announcement] = receiver.wait_for(1)
+    [announcement] = receiver.wait_for_deliveries(1)
     event = Webhook(SIGNING_SECRET).verify(announcement.body, announcement.headers)
     assert event["type"] == "approval.requested"
     data = event["data"]

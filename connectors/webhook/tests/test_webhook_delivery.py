@@ -74,7 +74,7 @@ def test_without_the_envelope_the_arguments_are_the_body(runner, receiver):
 
 
 def test_a_429_is_retryable_safe_and_carries_retry_after(runner, receiver):
-    receiver.queue(429, b"slow down", {"Retry-After": "7"})
+    receiver.queue_reply(429, b"slow down", {"Retry-After": "7"})
     with pytest.raises(RetryableError) as caught:
         runner.send({"n": 1})
     assert caught.value.retry_after == 7.0
@@ -86,7 +86,7 @@ def test_a_429_is_retryable_safe_and_carries_retry_after(runner, receiver):
 def test_a_5xx_is_retryable_with_an_http_date_retry_after(runner, receiver):
     import time
 
-    receiver.queue(503, b"", {"Retry-After": formatdate(time.time() + 30, usegmt=True)})
+    receiver.queue_reply(503, b"", {"Retry-After": formatdate(time.time() + 30, usegmt=True)})
     with pytest.raises(RetryableError) as caught:
         runner.send({"n": 1})
     assert caught.value.status == 503
@@ -95,7 +95,7 @@ def test_a_5xx_is_retryable_with_an_http_date_retry_after(runner, receiver):
 
 
 def test_a_500_without_retry_after_is_retryable(runner, receiver):
-    receiver.queue(500, b"<html>oops</html>")
+    receiver.queue_reply(500, b"<html>oops</html>")
     with pytest.raises(RetryableError) as caught:
         runner.send({"n": 1})
     assert caught.value.retry_after is None
@@ -104,7 +104,7 @@ def test_a_500_without_retry_after_is_retryable(runner, receiver):
 
 def test_another_4xx_is_a_clear_connector_error_without_the_url(runner, receiver):
     body = json.dumps({"message": f"bad payload for {HOOK_PATH}"}).encode()
-    receiver.queue(400, body, {"Content-Type": "application/json"})
+    receiver.queue_reply(400, body, {"Content-Type": "application/json"})
     with pytest.raises(ConnectorError) as caught:
         runner.send({"n": 1})
     assert type(caught.value) is ConnectorError
@@ -115,7 +115,7 @@ def test_another_4xx_is_a_clear_connector_error_without_the_url(runner, receiver
 
 
 def test_a_redirect_is_not_followed(runner, receiver):
-    receiver.queue(302, b"", {"Location": "http://169.254.169.254/"})
+    receiver.queue_reply(302, b"", {"Location": "http://169.254.169.254/"})
     with pytest.raises(ConnectorError, match="redirect"):
         runner.send({"n": 1})
     assert len(receiver.deliveries) == 1
