@@ -1,0 +1,1 @@
+"""The cloud's storage: SQLModel tables, the engine and Alembic migrations."""
