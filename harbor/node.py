@@ -10,7 +10,7 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from harbor.plugin_manager import PluginManager
 from harbor.runtime.audit import AuditLog
 from harbor.runtime.audit_retention import apply_audit_retention
 from harbor.runtime.audit_sinks import install_audit_sinks
+from harbor.runtime.cloud.state import Entitlement, current_entitlement
 from harbor.runtime.events import CallEvents
 from harbor.runtime.metrics import NodeMetrics
 from harbor.runtime.outbound import create_outbound_client
@@ -36,16 +37,67 @@ from harbor.store import Store, upgrade_database
 log = logging.getLogger("harbor.node")
 
 
-@dataclass
 class License:
-    """What this node is licensed for. Without a cloud licence every node is Community."""
+    """What this node is licensed for: Community unless it holds a Harbor Cloud license.
 
-    plan: str = "community"
-    features: frozenset[str] = field(default_factory=frozenset)
+    The license lives in the database, so every worker agrees; ``has`` is called by hooks on
+    hot paths, so the answer is kept for ``ttl`` seconds (``forget`` drops it at once after a
+    local change). Reading never raises: a node that cannot read it stays as it was.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Entitlement] | None = None,
+        ttl: float = 5.0,
+        *,
+        plan: str = "community",
+        features: frozenset[str] = frozenset(),
+    ) -> None:
+        """``load`` reads the license; without it the license is fixed to ``plan``/``features``
+        (``License(plan="pro", features=frozenset({"team"}))`` in a plugin's tests)."""
+        self._load = load
+        self._ttl = ttl
+        community = plan == "community" and not features
+        self._current = Entitlement(
+            "community" if community else "active", plan, frozenset(features)
+        )
+        self._loaded_at: float | None = None
+
+    def current(self) -> Entitlement:
+        """The plan, features and status in effect now (cached for ``ttl`` seconds)."""
+        now = time.monotonic()
+        if self._load is None or (
+            self._loaded_at is not None and now - self._loaded_at < self._ttl
+        ):
+            return self._current
+        try:
+            fresh = self._load()
+        except Exception:  # the license must never break a call: keep the last answer
+            log.exception("the Harbor Cloud license could not be read; keeping the last one")
+            fresh = self._current
+        if fresh.status == "expired" and self._current.status != "expired":
+            for warning in fresh.warnings:
+                log.warning("Harbor Cloud: %s", warning)
+        self._current, self._loaded_at = fresh, now
+        return fresh
+
+    @property
+    def plan(self) -> str:
+        """The plan in effect: ``community`` or the licensed plan."""
+        return self.current().plan
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The premium features in effect."""
+        return self.current().features
 
     def has(self, feature: str) -> bool:
         """Whether the premium ``feature`` is enabled on this node."""
-        return feature in self.features
+        return feature in self.current().features
+
+    def forget(self) -> None:
+        """Read the license again on the next question (after enroll, refresh, unenroll)."""
+        self._loaded_at = None
 
 
 def ensure_writable_dir(path: Path, what: str, setting: str) -> None:
@@ -77,7 +129,7 @@ class Node:
         self.store = store if store is not None else Store(settings.effective_database_url)
         self.store.audit = self.audit
         self.connectors: dict[str, Connector] = {}
-        self.license = License()
+        self.license = License(lambda: current_entitlement(self.store))
         self.started_at: float | None = None
         self._secret_box: SecretBox | None = None
         self.call_events = CallEvents()

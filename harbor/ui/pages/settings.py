@@ -1,6 +1,6 @@
-"""Settings (``/settings``): operator state edited here, and the process configuration shown
-read-only with where each value came from, with a warning when the node is reachable from
-the network.
+"""Settings (``/settings``): operator state edited here, the Harbor Cloud license, and the
+process configuration shown read-only with where each value came from, with a warning when
+the node is reachable from the network.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from harbor.contracts import OperatorSettings, OperatorSettingsUpdate
 from harbor.errors import HarborError, InvalidRequest
 from harbor.node import Node
 from harbor.runtime import node_config, state
+from harbor.runtime.cloud.service import now_status
 from harbor.ui.pages.schema_forms import build_model, split_lines
 from harbor.ui.rendering import redirect_to, render
 from harbor.ui.routing import ui_router
@@ -52,6 +53,7 @@ def _page(
         "values": values,
         "effects": EFFECTS,
         "process": node_config.process_config(node.settings),
+        "cloud": now_status(node),
     }
     return render(
         request,
