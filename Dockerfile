@@ -36,11 +36,17 @@ print("\n".join(d for d in deps if not d.lower().startswith("harbor")))' \
 
 # The source tree: the client, the core, then every directory under connectors/ that is a
 # distribution. One pip command, so the connectors' `harbor` requirement is this core.
+# MkDocs renders the docs into the package (setup.py) for the node's /docs; it lives in a venv
+# of its own in this discarded stage, so the runtime image does not carry it.
+RUN if [ -z "$PIP_CERT" ]; then unset PIP_CERT; fi \
+    && python3 -m venv /opt/docs-build \
+    && /opt/docs-build/bin/pip install --quiet "mkdocs>=1.6" "mkdocs-material>=9.5"
 COPY . .
 RUN if [ -z "$PIP_CERT" ]; then unset PIP_CERT; fi \
     && connectors=$(for dir in connectors/*/; do \
            if [ -f "${dir}pyproject.toml" ]; then printf '%s ' "./${dir}"; fi; done) \
-    && /opt/harbor/bin/pip install --quiet --no-build-isolation ./client . $connectors \
+    && HARBOR_MKDOCS=/opt/docs-build/bin/mkdocs \
+       /opt/harbor/bin/pip install --quiet --no-build-isolation ./client . $connectors \
     && /opt/harbor/bin/pip uninstall --quiet --yes setuptools \
     && /opt/harbor/bin/harbor version
 

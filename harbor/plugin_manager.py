@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "harbor.plugins.jsonl_audit",
     "harbor.plugins.approval_notifier",
     "harbor.plugins.web_ui",
+    "harbor.plugins.docs_site",
 )
 
 

@@ -102,6 +102,12 @@ def test_the_image_serves_keeps_its_data_and_stops_cleanly(containers, tmp_path:
     assert lan_name.status_code == 200
     foreign = httpx.get(f"{box.url}/api/v1/health", headers={"Host": "rebind.example"})
     assert foreign.status_code == 400
+    # The docs of this version ship in the image, served offline at /docs.
+    docs = httpx.get(f"{box.url}/docs/")
+    assert docs.status_code == 200, docs.text[:300]
+    approval = httpx.get(f"{box.url}/docs/get-started/first-approval/")
+    assert approval.status_code == 200
+    assert "harbor approvals approve" in approval.text
 
     # From outside the container: the operator signs in with the password from the file ...
     operator = operator_client(box.url)
