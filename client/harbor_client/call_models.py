@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from harbor_client.models import Effect, Model, Risk
+from harbor_client.operator_models import ApprovalVotePublic
 
 QUALIFIED_ACTION_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}\.[a-z][a-z0-9_]{0,31}$"
 
@@ -117,6 +118,15 @@ class ApprovalPublic(Model):
     decided_at: datetime | None = None
     decided_by: str | None = None
     note: str = ""
+    votes: list[ApprovalVotePublic] = Field(
+        default_factory=list,
+        description="Who approved so far, when the call needs more than one approver",
+    )
+    approvals_needed: int = Field(
+        1,
+        description="Approvals this call needs on this node now: approvals_required, or 1 "
+        "while the node is not licensed for team operators",
+    )
 
 
 class ApprovalApprove(Model):

@@ -96,8 +96,11 @@ class SetupRequest(Model):
 
 
 class LoginRequest(Model):
-    """Sign in as the operator and receive an operator API token."""
+    """Sign in as an operator (the owner unless ``name`` is given) and receive a token."""
 
+    name: str | None = Field(
+        None, max_length=64, description="The operator's name; leave out to sign in as the owner"
+    )
     password: str = Field(min_length=1, max_length=1024)
     token_name: str = Field("login", pattern=TOKEN_NAME_PATTERN)
     expires_in_days: int | None = Field(30, ge=1, le=3650)
@@ -116,6 +119,9 @@ class Whoami(Model):
     role: Role
     name: str
     scopes: list[str] | None = None
+    operator_role: Literal["owner", "approver", "viewer"] | None = Field(
+        None, description="For an operator: what the account may do"
+    )
 
 
 class TokenCreate(Model):

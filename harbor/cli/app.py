@@ -27,8 +27,10 @@ from harbor.cli import (
     settings,
     tokens,
 )
+from harbor.cli import cloud as cloud_cli
 from harbor.cli import dock as dock_cli
 from harbor.cli import oauth as oauth_cli
+from harbor.cli import operators as operators_cli
 from harbor.cli import packs as packs_cli
 from harbor.cli.common import CliState, fail_message
 from harbor.errors import HarborError
@@ -96,6 +98,8 @@ app.add_typer(ports.connectors_app, name="connectors")
 app.add_typer(actions.app, name="actions")
 app.add_typer(drafts.app, name="drafts")
 app.add_typer(settings.app, name="settings")
+app.add_typer(cloud_cli.app, name="cloud")
+app.add_typer(operators_cli.app, name="operators")
 app.command("call")(call.call)
 packages.register(app)
 calls.register(app)

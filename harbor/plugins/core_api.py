@@ -16,9 +16,11 @@ from harbor.api.routes import (
     drafts,
     health,
     hooks,
+    license,
     metrics,
     node_control,
     oauth,
+    operators,
     packs,
     policies,
     ports,
@@ -34,7 +36,7 @@ def harbor_routes() -> list[APIRouter]:
     api = APIRouter(prefix="/api/v1")
     for module in (
         health, auth, agents, tokens, settings, connectors, ports, drafts, actions, audit,
-        policies, calls, approvals, node_control, dock, packs, oauth,
+        policies, calls, approvals, node_control, dock, packs, oauth, license, operators,
     ):  # fmt: skip
         api.include_router(module.router)
     api.include_router(hooks.events_router)

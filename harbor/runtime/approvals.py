@@ -1,8 +1,13 @@
 """Approvals: the operator's decision on one exact call (action version + arguments hash).
 
-Only the operator decides (the API's single access check keeps agents out). Approving moves
-the call to ``approved``; a worker then starts it at most once (see
+Only operators decide (the API's single access check keeps agents out, and viewers). Approving
+moves the call to ``approved``; a worker then starts it at most once (see
 :mod:`harbor.runtime.dispatch`). An approval past its expiry can no longer be approved.
+
+A rule may ask for several approvers (``approvals_required``). On a node licensed for team
+operators each approval is then a vote: the call is approved when that many different
+operators approved the same arguments (an edit makes earlier votes not count), and any denial
+ends it. Without the licence only the owner can sign in, and the owner's approval suffices.
 """
 
 from __future__ import annotations
@@ -13,17 +18,24 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from harbor.connector import SENSITIVE_MARKER
-from harbor.contracts import ApprovalApprove, ApprovalDeny, ApprovalPublic, PolicyRuleCreate
-from harbor.errors import Conflict, InvalidArguments, NotFound
+from harbor.contracts import (
+    ApprovalApprove,
+    ApprovalDeny,
+    ApprovalPublic,
+    ApprovalVotePublic,
+    PolicyRuleCreate,
+)
+from harbor.errors import Conflict, Forbidden, InvalidArguments, NotFound
 from harbor.node import Node
 from harbor.runtime.audit import Actor
 from harbor.runtime.call_audit import audit_call
 from harbor.runtime.calls import arguments_hash
+from harbor.runtime.operators import ROLES, team_enabled
 from harbor.runtime.policy_rules import create_rule
 from harbor.runtime.redaction import redact, redaction_key, redaction_token
 from harbor.runtime.schemas import instance_errors
 from harbor.runtime.state import get_operator_settings
-from harbor.store.calls import Approval, Call
+from harbor.store.calls import Approval, ApprovalVote, Call
 from harbor.store.ports import ActionVersion
 from harbor.store.types import utcnow
 
@@ -57,6 +69,32 @@ def _public(node: Node, session: Session, approval: Approval, call: Call) -> App
         decided_at=approval.decided_at,
         decided_by=approval.decided_by,
         note=approval.note,
+        votes=[
+            ApprovalVotePublic(operator=v.operator, note=v.note, created_at=v.created_at)
+            for v in _votes(session, approval, call)
+        ],
+        approvals_needed=approvals_needed(node, approval),
+    )
+
+
+def approvals_needed(node: Node, approval: Approval) -> int:
+    """How many operators must approve: the rule's number, or 1 without a team licence."""
+    return approval.approvals_required if team_enabled(node) else 1
+
+
+def _votes(session: Session, approval: Approval, call: Call) -> list[ApprovalVote]:
+    """The approvals that count: those given for the call's current arguments."""
+    if approval.approvals_required <= 1:
+        return []
+    return list(
+        session.exec(
+            select(ApprovalVote)
+            .where(
+                ApprovalVote.approval_id == approval.id,
+                ApprovalVote.arguments_hash == call.arguments_hash,
+            )
+            .order_by(col(ApprovalVote.id))
+        ).all()
     )
 
 
@@ -117,9 +155,16 @@ def _locked(session: Session, approval_id: str) -> tuple[Approval, Call]:
 
 
 def approve_call(
-    node: Node, approval_id: str, actor: Actor, body: ApprovalApprove
+    node: Node, approval_id: str, actor: Actor, body: ApprovalApprove, role: str = "owner"
 ) -> ApprovalPublic:
-    """Approve (optionally with edited arguments, optionally remembered as a rule)."""
+    """Approve (optionally with edited arguments, optionally remembered as a rule).
+
+    ``role`` is the approving operator's: "approve and remember" changes policy, so it needs
+    the owner. With several approvers required, this records one vote and the call stays
+    pending until the last one.
+    """
+    if body.remember and ROLES.index(role) < ROLES.index("owner"):
+        raise Forbidden("approve and remember adds a policy rule, which needs the owner role")
     with node.store.session(actor) as session:
         approval, call = _locked(session, approval_id)
         try:
@@ -140,6 +185,17 @@ def approve_call(
                 version.input_schema, call.original_arguments or {}, key
             )
             details["arguments"] = redact(version.input_schema, call.arguments, key)
+        needed = approvals_needed(node, approval)
+        if needed > 1:
+            votes = _record_vote(session, approval, call, actor, body.note)
+            details["votes"] = votes
+            details["approvals_needed"] = needed
+            if len(votes) < needed:
+                approval.arguments_hash = call.arguments_hash
+                call.updated_at = utcnow()
+                session.add_all([approval, call])
+                audit_call(session, "approval.vote", call, details=details)
+                return _public(node, session, approval, call)
         now = utcnow()
         approval.status, approval.decided_at = "approved", now
         approval.decided_by, approval.note = actor.name, body.note
@@ -154,6 +210,38 @@ def approve_call(
     if node.dispatcher is not None:
         node.dispatcher.wake()
     return public
+
+
+def _record_vote(
+    session: Session, approval: Approval, call: Call, actor: Actor, note: str
+) -> list[str]:
+    """Add ``actor``'s vote for the current arguments; the names of everyone who voted so far.
+
+    Conflict when this operator already approved these arguments: one person, one vote.
+    """
+    counted = _votes(session, approval, call)
+    if any(vote.operator == actor.name for vote in counted):
+        raise Conflict(
+            f"'{actor.name}' already approved this call; it needs another operator's approval"
+        )
+    stale = session.exec(
+        select(ApprovalVote).where(
+            ApprovalVote.approval_id == approval.id, ApprovalVote.operator == actor.name
+        )
+    ).first()
+    if stale is not None:  # this operator approved other (since edited) arguments
+        session.delete(stale)
+        session.flush()
+    session.add(
+        ApprovalVote(
+            approval_id=approval.id,
+            operator=actor.name,
+            arguments_hash=call.arguments_hash,
+            note=note,
+        )
+    )
+    session.flush()
+    return [vote.operator for vote in counted] + [actor.name]
 
 
 def keep_redacted_values(

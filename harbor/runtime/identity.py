@@ -55,6 +55,8 @@ class Principal:
     name: str
     id: int
     scopes: tuple[str, ...] = ()
+    operator_role: str | None = None
+    """For an operator: ``owner``, ``approver`` or ``viewer`` (see harbor.runtime.operators)."""
     credential_id: int | None = None
     """The operator token's or agent key's row id."""
     use_not_recorded: bool = False
@@ -96,8 +98,17 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def get_operator(session: Session) -> Operator | None:
-    """The node's operator, if one has been set up."""
-    return session.exec(select(Operator).order_by(col(Operator.id))).first()
+    """The node's owner (the first operator), if one has been set up."""
+    return session.exec(
+        select(Operator).where(Operator.role == "owner").order_by(col(Operator.id))
+    ).first()
+
+
+def find_operator(session: Session, name: str | None) -> Operator | None:
+    """The operator called ``name``; the owner when ``name`` is None."""
+    if name is None:
+        return get_operator(session)
+    return session.exec(select(Operator).where(Operator.name == name)).first()
 
 
 def create_operator(session: Session, password: str) -> Operator:
@@ -113,17 +124,24 @@ def create_operator(session: Session, password: str) -> Operator:
     return operator
 
 
-def check_operator_password(session: Session, password: str) -> Operator:
-    """The operator if ``password`` is right; Unauthorized otherwise."""
-    operator = get_operator(session)
+def check_operator_password(session: Session, password: str, name: str | None = None) -> Operator:
+    """The operator (the owner unless ``name`` is given) if ``password`` is right."""
+    operator = find_operator(session, name)
     if operator is None or not verify_password(operator.password_hash, password):
-        raise Unauthorized("wrong password")
+        raise Unauthorized("wrong name or password" if name else "wrong password")
+    if operator.disabled_at is not None:
+        raise Unauthorized(f"the operator account '{operator.name}' is disabled")
     return operator
 
 
-def change_operator_password(session: Session, current: str, new: str) -> None:
-    """Replace the operator password after checking the current one."""
-    operator = check_operator_password(session, current)
+def change_operator_password(
+    session: Session, current: str, new: str, name: str | None = None
+) -> None:
+    """Replace an operator's password (the owner's by default) after checking the current one."""
+    try:
+        operator = check_operator_password(session, current, name)
+    except Unauthorized:
+        raise Unauthorized("wrong password") from None
     if len(new) < 12:
         raise InvalidRequest("the new password must be at least 12 characters long")
     operator.password_hash = hash_password(new)
@@ -132,10 +150,10 @@ def change_operator_password(session: Session, current: str, new: str) -> None:
     record_change(session, "operator.password_changed", f"operator:{operator.name}")
 
 
-def record_login(session: Session, ok: bool) -> None:
+def record_login(session: Session, ok: bool, name: str | None = None) -> None:
     """Audit a sign-in attempt (a failed one in its own transaction, by the caller)."""
     outcome = "ok" if ok else "denied"
-    record_change(session, "operator.login", f"operator:{OPERATOR_NAME}", outcome=outcome)
+    record_change(session, "operator.login", f"operator:{name or OPERATOR_NAME}", outcome=outcome)
 
 
 # --- operator tokens ------------------------------------------------------------------------
@@ -156,10 +174,13 @@ def token_public(token: OperatorToken) -> TokenPublic:
 
 
 def create_operator_token(
-    session: Session, name: str, expires_in_days: int | None = None
+    session: Session,
+    name: str,
+    expires_in_days: int | None = None,
+    operator_id: int | None = None,
 ) -> TokenCreated:
-    """A new operator token; the value is in the result and nowhere else."""
-    operator = get_operator(session)
+    """A new token of an operator (the owner by default); the value is in the result only."""
+    operator = get_operator(session) if operator_id is None else session.get(Operator, operator_id)
     if operator is None or operator.id is None:
         raise Conflict("no operator is set up yet; run `harbor init` first")
     value = _new_secret(OPERATOR_TOKEN_PREFIX)
@@ -181,16 +202,21 @@ def create_operator_token(
     return TokenCreated(**token_public(token).model_dump(), token=value)
 
 
-def list_operator_tokens(session: Session) -> list[TokenPublic]:
-    """Every operator token, newest first."""
-    rows = session.exec(select(OperatorToken).order_by(col(OperatorToken.id).desc())).all()
+def list_operator_tokens(session: Session, operator_id: int | None = None) -> list[TokenPublic]:
+    """An operator's tokens (every token when ``operator_id`` is None), newest first."""
+    query = select(OperatorToken)
+    if operator_id is not None:
+        query = query.where(OperatorToken.operator_id == operator_id)
+    rows = session.exec(query.order_by(col(OperatorToken.id).desc())).all()
     return [token_public(row) for row in rows]
 
 
-def revoke_operator_token(session: Session, token_id: int) -> TokenPublic:
-    """Revoke a token; revoking twice keeps the first time."""
+def revoke_operator_token(
+    session: Session, token_id: int, operator_id: int | None = None
+) -> TokenPublic:
+    """Revoke a token (only one of ``operator_id``'s when given); twice keeps the first time."""
     token = session.get(OperatorToken, token_id)
-    if token is None:
+    if token is None or (operator_id is not None and token.operator_id != operator_id):
         raise NotFound(f"no operator token with id {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -438,16 +464,22 @@ def authenticate(session: Session, credential: str) -> Principal:
 
 
 def _authenticate_operator(session: Session, credential: str) -> Principal:
-    token = session.exec(
-        select(OperatorToken).where(OperatorToken.token_hash == hash_secret(credential))
+    row = session.exec(
+        select(OperatorToken, Operator)
+        .join(Operator, col(Operator.id) == col(OperatorToken.operator_id))
+        .where(OperatorToken.token_hash == hash_secret(credential))
     ).first()
-    if token is None:
+    if row is None:
         raise Unauthorized("unknown operator token")
+    token, operator = row
     _check_usable("operator token", token.revoked_at, token.expires_at)
+    if operator.disabled_at is not None:
+        raise Unauthorized(f"the operator account '{operator.name}' is disabled")
     due = _touch(token, session)
     return Principal(
         role="operator",
-        name=OPERATOR_NAME,
+        name=operator.name,
+        operator_role=operator.role,
         id=token.operator_id,
         credential_id=token.id,
         use_not_recorded=due and bool(session.info.get("harbor_read_only")),

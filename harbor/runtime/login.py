@@ -3,24 +3,28 @@
 The API's ``POST /auth/login`` and the web console's sign-in form both come here, so the
 throttle holds whichever door is knocked on. Failed attempts are counted in operator state
 (the database), so every worker of the node sees the same count. The throttle is node-wide
-rather than per address: a node has one operator, and on loopback every caller shares an
-address anyway.
+rather than per address or per operator: on loopback every caller shares an address, and a
+guesser must not get a fresh allowance per operator name.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from harbor.contracts import TokenCreated
-from harbor.errors import RateLimited, Unauthorized
+from harbor.errors import Forbidden, RateLimited, Unauthorized
 from harbor.runtime import identity
 from harbor.runtime.audit import Actor, record_change
+from harbor.runtime.operators import NEEDS_LICENCE, team_enabled
 from harbor.runtime.state import delete_state, read_state, write_state
 from harbor.store import Store
+
+if TYPE_CHECKING:
+    from harbor.node import Node
 from harbor.store.types import utcnow
 
 FAILURES_KEY = "login_failures"
@@ -62,33 +66,43 @@ def _ensure_not_throttled(store: Store) -> None:
     )
 
 
-def _record_failure(store: Store) -> None:
+def _record_failure(store: Store, name: str | None = None) -> None:
     """Audit the failed attempt and count it, in a transaction of its own."""
     now = utcnow()
     with store.session() as session:
         times = [*recent_failures(session, now), now]
         write_state(session, FAILURES_KEY, {"times": [t.isoformat() for t in times]})
-        identity.record_login(session, ok=False)
+        identity.record_login(session, ok=False, name=name)
 
 
 def sign_in(
-    store: Store, password: str, token_name: str, expires_in_days: int | None
+    node: Node,
+    password: str,
+    token_name: str,
+    expires_in_days: int | None,
+    name: str | None = None,
 ) -> TokenCreated:
-    """Check the operator password and return a new operator token.
+    """Check an operator's password (the owner's when ``name`` is None); return a new token.
 
     Refused with ``rate_limited`` (and ``retry_after``) after ``MAX_FAILURES`` wrong
-    passwords within ``FAILURE_WINDOW``; every attempt is audited as ``operator.login``.
+    passwords within ``FAILURE_WINDOW``; every attempt is audited as ``operator.login``. A
+    team member is refused while the node has no licence for team operators.
     """
+    store = node.store
     _ensure_not_throttled(store)
     try:
-        with store.session(OPERATOR) as session:
-            identity.check_operator_password(session, password)
-            identity.record_login(session, ok=True)
+        with store.session(Actor(type="operator", name=name or identity.OPERATOR_NAME)) as session:
+            operator = identity.check_operator_password(session, password, name)
+            if operator.role != "owner" and not team_enabled(node):
+                raise Forbidden(NEEDS_LICENCE)
+            identity.record_login(session, ok=True, name=operator.name)
             if read_state(session, FAILURES_KEY) is not None:
                 delete_state(session, FAILURES_KEY)
-            return identity.create_operator_token(session, token_name, expires_in_days)
+            return identity.create_operator_token(
+                session, token_name, expires_in_days, operator_id=operator.id
+            )
     except Unauthorized:
-        _record_failure(store)
+        _record_failure(store, name)
         raise
 
 

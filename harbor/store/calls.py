@@ -74,3 +74,18 @@ class Approval(SQLModel, table=True):
     decided_at: datetime | None = _ts()
     decided_by: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=2000)
+
+
+class ApprovalVote(SQLModel, table=True):
+    """One operator's approval of a call that needs several (``approvals_required`` > 1)."""
+
+    __tablename__ = "approval_vote"
+    __table_args__ = (UniqueConstraint("approval_id", "operator", name="uq_approval_vote"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    approval_id: str = Field(foreign_key="approval.id", index=True, max_length=40)
+    operator: str = Field(max_length=64)
+    arguments_hash: str = Field(max_length=64)
+    """The arguments this operator saw: an edit after the vote makes it not count."""
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -20,17 +20,35 @@ def _ts(nullable: bool = True) -> Any:
 
 
 class Operator(SQLModel, table=True):
-    """The human who owns the node."""
+    """A human who runs the node: the owner, or a team member with a role."""
 
     __tablename__ = "operator"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=512)
+    role: str = Field(default="owner", max_length=16)
+    """``owner``, ``approver`` or ``viewer`` (see :mod:`harbor.runtime.operators`)."""
+    disabled_at: datetime | None = _ts()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     password_changed_at: datetime = Field(
         default_factory=utcnow, sa_type=UTCDateTime, nullable=False
     )
+
+
+class OperatorInvitation(SQLModel, table=True):
+    """A one-time link that lets a new operator choose a name and password."""
+
+    __tablename__ = "operator_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=16)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = _ts()
+    used_by: str | None = Field(default=None, max_length=64)
 
 
 class OperatorToken(SQLModel, table=True):

@@ -34,6 +34,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Policies", "/policies"),
     ("Audit", "/audit"),
     ("Agents", "/agents"),
+    ("Operators", "/operators"),
     ("Settings", "/settings"),
 )
 

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Depends, Request, Response
 
+from harbor.api.access import check_operator
 from harbor.errors import Forbidden, HarborError, Unauthorized
 from harbor.node import Node
 from harbor.runtime import setup
@@ -65,6 +66,11 @@ class OperatorSession:
     def actor(self) -> Actor:
         """Who the audit log records for what this session does."""
         return Actor.of(self.principal)
+
+    @property
+    def role(self) -> str:
+        """The operator's role: owner, approver or viewer."""
+        return self.principal.operator_role or "owner"
 
 
 def get_node(request: Request) -> Node:
@@ -128,6 +134,8 @@ def require_operator(request: Request) -> OperatorSession:
     """The signed-in operator; otherwise the browser goes to first-run setup or sign-in."""
     found = optional_operator(request)
     if found is not None:
+        # The same licence and role checks as the API's (harbor.api.access).
+        check_operator(request, found.principal)
         return found
     with get_node(request).store.read_session() as session:
         if setup.needs_setup(session):

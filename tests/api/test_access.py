@@ -47,7 +47,7 @@ def test_bad_credentials_get_401_everywhere(harbor_app, anon_client, header):
 
 def test_agent_can_use_agent_routes(agent_client):
     body = agent_client.get("/api/v1/auth/whoami").json()
-    assert body == {"role": "agent", "name": "test-agent", "scopes": ["*.*"]}
+    assert body == {"role": "agent", "name": "test-agent", "scopes": ["*.*"], "operator_role": None}
 
 
 def test_revoked_agent_key_gets_401(harbor_node, operator_client, agent_client):

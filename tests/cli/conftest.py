@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner, Result
 
+from harbor.api.app import create_app
 from harbor.cli import app
+from tests.conftest import free_port
 
 
 @dataclass
@@ -49,3 +54,22 @@ def harbor_cli(cli_home: CliHome) -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def live(harbor_node, operator_token, cli_home, monkeypatch) -> Iterator[str]:
+    """The node served on a free loopback port; the CLI reaches it with the operator token."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(node=harbor_node), host="127.0.0.1", port=port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    monkeypatch.setenv("HARBOR_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HARBOR_TOKEN", operator_token)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from harbor.api.deps import ActorDep, NodeDep
+from harbor.api.access import operator_role
+from harbor.api.deps import ActorDep, NodeDep, PrincipalDep
 from harbor.contracts import (
     ApprovalApprove,
     ApprovalDeny,
@@ -15,6 +16,7 @@ from harbor.contracts import (
     Problem,
 )
 from harbor.runtime import approvals
+from harbor.runtime.audit import Actor
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 ApprovalId = Annotated[str, Path(pattern=r"^apr_[0-9a-f]{24}$")]
@@ -41,15 +43,30 @@ def read_approval(approval_id: ApprovalId, node: NodeDep) -> ApprovalPublic:
     return approvals.read_approval(node, approval_id)
 
 
-@router.post("/{approval_id}/approve", response_model=ApprovalPublic, responses=DECIDE)
+@router.post(
+    "/{approval_id}/approve",
+    response_model=ApprovalPublic,
+    responses={**DECIDE, 403: {"model": Problem, "description": "Remember needs the owner"}},
+    openapi_extra=operator_role("approver"),
+)
 def approve(
-    approval_id: ApprovalId, body: ApprovalApprove, node: NodeDep, actor: ActorDep
+    approval_id: ApprovalId, body: ApprovalApprove, node: NodeDep, principal: PrincipalDep
 ) -> ApprovalPublic:
-    """Approve the exact call (optionally edited, optionally remembered); it runs once."""
-    return approvals.approve_call(node, approval_id, actor, body)
+    """Approve the exact call (optionally edited, optionally remembered); it runs once.
+
+    When the call needs several approvers, each approves once; the call runs after the last.
+    """
+    return approvals.approve_call(
+        node, approval_id, Actor.of(principal), body, role=principal.operator_role or "owner"
+    )
 
 
-@router.post("/{approval_id}/deny", response_model=ApprovalPublic, responses=DECIDE)
+@router.post(
+    "/{approval_id}/deny",
+    response_model=ApprovalPublic,
+    responses=DECIDE,
+    openapi_extra=operator_role("approver"),
+)
 def deny(
     approval_id: ApprovalId, body: ApprovalDeny, node: NodeDep, actor: ActorDep
 ) -> ApprovalPublic:

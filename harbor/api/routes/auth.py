@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from harbor.api.access import agent_access, public_access
+from harbor.api.access import agent_access, operator_role, public_access
 from harbor.api.deps import ActorDep, NodeDep, PrincipalDep
 from harbor.contracts import (
     LoginRequest,
@@ -47,19 +47,35 @@ def complete_setup(body: SetupRequest, node: NodeDep) -> TokenCreated:
     },
 )
 def login(body: LoginRequest, node: NodeDep) -> TokenCreated:
-    """Sign in with the operator password; returns a new operator token (throttled)."""
-    return login_runtime.sign_in(node.store, body.password, body.token_name, body.expires_in_days)
+    """Sign in with an operator's name and password (the owner's when no name is given);
+    returns a new operator token (throttled)."""
+    return login_runtime.sign_in(
+        node, body.password, body.token_name, body.expires_in_days, name=body.name
+    )
 
 
 @router.get("/auth/whoami", response_model=Whoami, openapi_extra=agent_access())
 def whoami(principal: PrincipalDep) -> Whoami:
     """Who the presented credential belongs to (agents see their scopes)."""
     scopes = list(principal.scopes) if principal.role == "agent" else None
-    return Whoami(role=principal.role, name=principal.name, scopes=scopes)
+    return Whoami(
+        role=principal.role,
+        name=principal.name,
+        scopes=scopes,
+        operator_role=principal.operator_role,
+    )
 
 
-@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, node: NodeDep, actor: ActorDep) -> None:
-    """Change the operator password (the current one is required)."""
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=operator_role("viewer"),
+)
+def change_password(
+    body: PasswordChange, node: NodeDep, actor: ActorDep, principal: PrincipalDep
+) -> None:
+    """Change the calling operator's password (the current one is required)."""
     with node.store.session(actor) as session:
-        identity.change_operator_password(session, body.current_password, body.new_password)
+        identity.change_operator_password(
+            session, body.current_password, body.new_password, name=principal.name
+        )

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from harbor.api.access import operator_role
 from harbor.api.deps import ActorDep, NodeDep, RowId
 from harbor.contracts import (
     PolicyExplainRequest,
@@ -61,7 +62,12 @@ def move_rule(
         return policy_rules.move_rule(session, rule_id, body.position)
 
 
-@router.post("/explain", response_model=PolicyExplanation, responses=NO_ACTION)
+@router.post(
+    "/explain",
+    response_model=PolicyExplanation,
+    responses=NO_ACTION,
+    openapi_extra=operator_role("viewer"),
+)
 def explain(body: PolicyExplainRequest, node: NodeDep) -> PolicyExplanation:
     """What policy would answer for this call; runs nothing and counts no rate limit."""
     with node.store.session() as session:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from harbor.api.access import operator_role
 from harbor.contracts import AgentCreate, AgentUpdate, PasswordChange, TokenCreate
 from harbor.errors import HarborError, InvalidRequest
 from harbor.node import Node
@@ -34,7 +35,7 @@ def _page(
 ) -> HTMLResponse:
     with node.store.read_session() as session:
         agents = identity.list_agents(session)
-        tokens = identity.list_operator_tokens(session)
+        tokens = identity.list_operator_tokens(session, operator.principal.id)
     context = {
         "agents": agents,
         "tokens": tokens,
@@ -242,7 +243,7 @@ def revoke_key(
 # --- operator tokens and password --------------------------------------------------------------
 
 
-@router.post("/agents/tokens", response_model=None)
+@router.post("/agents/tokens", response_model=None, openapi_extra=operator_role("viewer"))
 def create_token(
     request: Request,
     node: NodeDep,
@@ -256,7 +257,9 @@ def create_token(
             TokenCreate, {"name": name.strip(), "expires_in_days": _days(expires_in_days)}
         )
         with node.store.session(operator.actor) as session:
-            created = identity.create_operator_token(session, spec.name, spec.expires_in_days)
+            created = identity.create_operator_token(
+                session, spec.name, spec.expires_in_days, operator_id=operator.principal.id
+            )
     except HarborError as err:
         return _page(request, node, operator, err, {"token_name": name})
     return _shown_once(
@@ -268,18 +271,23 @@ def create_token(
     )
 
 
-@router.post("/agents/tokens/{token_id}/revoke", response_model=None)
+@router.post(
+    "/agents/tokens/{token_id}/revoke",
+    response_model=None,
+    openapi_extra=operator_role("viewer"),
+)
 def revoke_token(
     request: Request, node: NodeDep, operator: OperatorDep, token_id: int
 ) -> HTMLResponse | RedirectResponse:
     """Revoke an operator token (a console session is a token too)."""
     return _agent_change(
-        request, node, operator, lambda s: identity.revoke_operator_token(s, token_id),
+        request, node, operator,
+        lambda s: identity.revoke_operator_token(s, token_id, operator.principal.id),
         f"Operator token {token_id} revoked.",
     )  # fmt: skip
 
 
-@router.post("/agents/password", response_model=None)
+@router.post("/agents/password", response_model=None, openapi_extra=operator_role("viewer"))
 def change_password(
     request: Request,
     node: NodeDep,
@@ -296,7 +304,9 @@ def change_password(
             PasswordChange, {"current_password": current_password, "new_password": new_password}
         )
         with node.store.session(operator.actor) as session:
-            identity.change_operator_password(session, body.current_password, body.new_password)
+            identity.change_operator_password(
+                session, body.current_password, body.new_password, operator.principal.name
+            )
     except HarborError as err:
         return _page(request, node, operator, err)
     return redirect_to(

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from harbor.api.access import operator_role
 from harbor.contracts import (
     ApprovalApprove,
     ApprovalDeny,
@@ -123,7 +124,11 @@ def _back(back: str, approval_id: str) -> str:
     return local_path(back) or f"/approvals/{approval_id}"
 
 
-@router.post("/approvals/{approval_id}/approve", response_model=None)
+@router.post(
+    "/approvals/{approval_id}/approve",
+    response_model=None,
+    openapi_extra=operator_role("approver"),
+)
 def approve(
     request: Request,
     node: NodeDep,
@@ -144,18 +149,32 @@ def approve(
             remember=remember,
             remember_arguments=remember and remember_arguments,
         )
-        decided = approvals.approve_call(node, approval_id, operator.actor, body)
+        decided = approvals.approve_call(
+            node, approval_id, operator.actor, body, role=operator.role
+        )
     except HarborError as err:
         if arguments:
             return _detail(request, node, operator, approval_id, edited_text=arguments, error=err)
         return redirect_to(request, _back(back, approval_id), err.detail, "error")
+    if decided.status == "pending":
+        waiting = decided.approvals_needed - len(decided.votes)
+        return redirect_to(
+            request,
+            _back(back, approval_id),
+            f"Your approval is recorded; {decided.action} runs after {waiting} more "
+            f"operator{'s' if waiting != 1 else ''} approve{'' if waiting != 1 else 's'}.",
+        )
     done = f"Approved {decided.action}; the call runs now."
     if remember:
         done += " A policy rule now allows it for this agent."
     return redirect_to(request, _back(back, approval_id), done)
 
 
-@router.post("/approvals/{approval_id}/deny", response_model=None)
+@router.post(
+    "/approvals/{approval_id}/deny",
+    response_model=None,
+    openapi_extra=operator_role("approver"),
+)
 def deny(
     request: Request,
     node: NodeDep,
@@ -211,7 +230,11 @@ def arguments_diff(before: dict[str, Any], after: dict[str, Any]) -> list[DiffLi
     return lines
 
 
-@router.post("/approvals/{approval_id}/edit", response_model=None)
+@router.post(
+    "/approvals/{approval_id}/edit",
+    response_model=None,
+    openapi_extra=operator_role("approver"),
+)
 def preview_edit(
     request: Request,
     node: NodeDep,

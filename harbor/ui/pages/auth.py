@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from harbor.api.access import operator_role
 from harbor.errors import HarborError, InvalidRequest
+from harbor.node import Node
 from harbor.runtime import login, setup
+from harbor.runtime.operators import locked_team_accounts
 from harbor.ui.rendering import redirect_to, render
 from harbor.ui.routing import ui_router
 from harbor.ui.sessions import (
@@ -62,6 +65,10 @@ def complete_setup(
     return response
 
 
+def _login_context(node: Node, next_path: str | None) -> dict[str, object]:
+    return {"next": local_path(next_path) or "", "team_locked": locked_team_accounts(node)}
+
+
 @router.get("/login", response_model=None)
 def login_page(
     request: Request, node: NodeDep, operator: OptionalOperatorDep, next_path: NextPath = None
@@ -71,7 +78,7 @@ def login_page(
         return redirect_to(request, local_path(next_path) or "/")
     if _needs_setup(node):
         return redirect_to(request, "/setup")
-    return render(request, "auth/login.html", {"next": local_path(next_path) or ""})
+    return render(request, "auth/login.html", _login_context(node, next_path))
 
 
 @router.post("/login", response_model=None)
@@ -80,12 +87,15 @@ def sign_in(
     node: NodeDep,
     password: Annotated[str, Form(max_length=1000)],
     next_path: Annotated[str, Form(alias="next", max_length=2000)] = "",
+    name: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """Check the password (throttled, audited) and start a session."""
+    """Check the name and password (throttled, audited) and start a session."""
     try:
-        created = login.sign_in(node.store, password, SESSION_TOKEN_NAME, SESSION_DAYS)
+        created = login.sign_in(
+            node, password, SESSION_TOKEN_NAME, SESSION_DAYS, name=name.strip() or None
+        )
     except HarborError as err:
-        context = {"next": local_path(next_path) or ""}
+        context = {**_login_context(node, next_path), "name": name}
         page = render(request, "auth/login.html", context, status_code=err.status, error=err)
         page.headers.update(err.headers)
         return page
@@ -94,7 +104,7 @@ def sign_in(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=operator_role("viewer"))
 def sign_out(request: Request, node: NodeDep) -> RedirectResponse:
     """End the session: its token is revoked on the node, not just forgotten by the browser."""
     token = request.cookies.get(SESSION_COOKIE)
