@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
 from harbor.api.app import create_app
 from harbor.cli import app
-from tests.conftest import free_port
+from tests.conftest import serving
 
 
 @dataclass
@@ -59,17 +56,7 @@ def harbor_cli(cli_home: CliHome) -> Callable[..., Result]:
 @pytest.fixture
 def live(harbor_node, operator_token, cli_home, monkeypatch) -> Iterator[str]:
     """The node served on a free loopback port; the CLI reaches it with the operator token."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=harbor_node), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    monkeypatch.setenv("HARBOR_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HARBOR_TOKEN", operator_token)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(node=harbor_node)) as url:
+        monkeypatch.setenv("HARBOR_URL", url)
+        monkeypatch.setenv("HARBOR_TOKEN", operator_token)
+        yield url

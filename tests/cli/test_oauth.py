@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 import webbrowser
 
 import httpx
 import pytest
-import uvicorn
 
 from harbor.api.app import create_app
 from harbor.runtime.oauth import redirect_uri
 from tests import oauth_server as fixtures
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.oauth_server import PORT, OAuthTestServer
 
 oauth_server = fixtures.oauth_server
@@ -26,19 +24,10 @@ def live(harbor_node, operator_token, oauth_port, oauth_server, cli_home, monkey
     port = free_port()
     harbor_node.settings.port = port
     oauth_server.client.redirect_uris = [redirect_uri(harbor_node)]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=harbor_node), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    monkeypatch.setenv("HARBOR_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HARBOR_TOKEN", operator_token)
-    yield
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(node=harbor_node), port) as url:
+        monkeypatch.setenv("HARBOR_URL", url)
+        monkeypatch.setenv("HARBOR_TOKEN", operator_token)
+        yield
 
 
 def browser_signs_in(monkeypatch: pytest.MonkeyPatch, server: OAuthTestServer) -> list[str]:

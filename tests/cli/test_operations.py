@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 
 from harbor.api.app import create_app
 from tests.api.calls_fixtures import call, make_port, publish
-from tests.conftest import free_port
+from tests.conftest import serving
 
 
 @pytest.fixture
@@ -21,29 +18,18 @@ def live(harbor_node, operator_token, agent_key, loop_connector, upstream, cli_h
 
     Yields an agent HTTP client; HARBOR_URL and HARBOR_TOKEN point the CLI at the node.
     """
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=harbor_node), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    monkeypatch.setenv("HARBOR_URL", url)
-    monkeypatch.setenv("HARBOR_TOKEN", operator_token)
-    operator = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {operator_token}"})
-    make_port(operator, upstream.url)
-    publish(operator, "up", "touch", "write")
-    agent = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {agent_key}"})
-    try:
-        yield agent
-    finally:
-        agent.close()
-        operator.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(node=harbor_node)) as url:
+        monkeypatch.setenv("HARBOR_URL", url)
+        monkeypatch.setenv("HARBOR_TOKEN", operator_token)
+        operator = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {operator_token}"})
+        make_port(operator, upstream.url)
+        publish(operator, "up", "touch", "write")
+        agent = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {agent_key}"})
+        try:
+            yield agent
+        finally:
+            agent.close()
+            operator.close()
 
 
 def run_ok(harbor_cli, *args: str) -> str:

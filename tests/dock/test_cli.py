@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from harbor.api.app import create_app
 from harbor.dock.signing import public_key_text, write_signed
-from tests.conftest import free_port
+from tests.conftest import serving
 from tests.dock.conftest import catalog_manifest
 
 
@@ -29,20 +26,10 @@ def live_node(harbor_node, operator_token, cli_home, monkeypatch, publisher_key)
                 trusted_dock_publishers=[public_key_text(publisher_key.public_key())]
             ),
         )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=harbor_node), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    monkeypatch.setenv("HARBOR_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HARBOR_TOKEN", operator_token)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(node=harbor_node)) as url:
+        monkeypatch.setenv("HARBOR_URL", url)
+        monkeypatch.setenv("HARBOR_TOKEN", operator_token)
+        yield url
 
 
 def test_preview_and_import_a_signed_file(live_node, harbor_cli, tmp_path, publisher_key):

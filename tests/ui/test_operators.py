@@ -119,3 +119,53 @@ def test_without_a_licence_the_login_page_says_why_team_accounts_wait(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
     assert page.locator("#whoami").inner_text().split() == ["vic", "viewer"]
+
+
+PUBLIC_FORMS = {"/login", "/setup", "/join"}
+
+
+def console_forms() -> list[tuple[str, str]]:
+    """(path with dummy parameters, needed role) of every console form an operator posts to."""
+    import re
+
+    from harbor.api.access import needed_role
+    from harbor.ui.pages import page_routers
+
+    forms = []
+    for router in page_routers():
+        for route in router.routes:
+            if "POST" in getattr(route, "methods", ()) and route.path not in PUBLIC_FORMS:
+                path = re.sub(r"\{[^}]+\}", "1", route.path)
+                forms.append((path, needed_role(route, "POST")))
+    return forms
+
+
+@pytest.mark.parametrize("role", ["viewer", "approver"])
+def test_each_console_form_refuses_a_role_below_the_one_it_needs(team, operator_api, console, role):
+    import httpx
+
+    from tests.ui.conftest import form_token
+
+    invited = operator_api.post("/api/v1/operators/invitations", json={"role": role}).json()
+    ranks = ("viewer", "approver", "owner")
+    with httpx.Client(base_url=console.url, follow_redirects=False, timeout=30) as member:
+        csrf = form_token(member, f"/join?token={invited['token']}")
+        joined = member.post(
+            "/join",
+            data={"token": invited["token"], "name": "pat", "password": ADA_PASSWORD,
+                  "csrf_token": csrf},
+        )  # fmt: skip
+        assert joined.status_code == 303, joined.text
+        csrf = form_token(member, "/agents")
+        refused = 0
+        for path, needed in console_forms():
+            if path == "/logout":  # allowed to every role, and it would end this session
+                continue
+            answer = member.post(path, data={"csrf_token": csrf})
+            if ranks.index(role) < ranks.index(needed):
+                assert answer.status_code == 403, (path, answer.status_code)
+                assert f"this needs the {needed} role" in answer.text.lower()
+                refused += 1
+            else:
+                assert answer.status_code != 403, (path, answer.text[:300])
+    assert refused >= (40 if role == "viewer" else 35)
