@@ -113,27 +113,45 @@ def database_url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 free_port = testkit.free_port
 
 
-@contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[str]:
-    """``app`` under uvicorn in a thread on a loopback port (free unless given); its URL."""
-    import uvicorn
+class LiveServer:
+    """An ASGI app (a node's, the cloud's) under uvicorn in a thread, on a loopback port."""
 
-    port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the node did not start on loopback")
-        time.sleep(0.02)
+    def __init__(self, app: Any, port: int | None = None, **config: Any) -> None:
+        """``config``: more ``uvicorn.Config`` options (``timeout_graceful_shutdown``, ...)."""
+        import uvicorn
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # log_config=None: uvicorn leaves logging alone, so a test's captured output stays its own.
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, log_level="warning",
+            access_log=False, **config,
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the app did not start on loopback")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@contextmanager
+def serving(app: Any, port: int | None = None, **config: Any) -> Iterator[str]:
+    """``app`` served on a loopback port (free unless given) while the block runs; its URL."""
+    live = LiveServer(app, port, **config).start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield live.url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        live.stop()
 
 
 # --- A loopback upstream and a connector that calls it -------------------------------------

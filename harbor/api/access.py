@@ -21,12 +21,12 @@ from typing import Any, Literal
 from fastapi import Request
 from starlette.routing import BaseRoute
 
+from harbor.contracts import OperatorRole
 from harbor.errors import Forbidden, Unauthorized
 from harbor.runtime.identity import Principal, authenticate, mark_used
 from harbor.runtime.operators import require_role, require_signed_in_allowed
 
 Access = Literal["public", "agent", "operator", "ui"]
-OperatorRole = Literal["owner", "approver", "viewer"]
 ACCESS_KEY = "x-harbor-access"
 ROLE_KEY = "x-harbor-operator-role"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

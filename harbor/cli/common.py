@@ -151,19 +151,3 @@ def _json_or_text(raw: str) -> Any:
 def when(moment: datetime | None) -> str:
     """A timestamp for tables: seconds precision, ``-`` when there is none."""
     return moment.isoformat(timespec="seconds") if moment else "-"
-
-
-def write_private_file(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` with mode 0600, atomically (never world-readable)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    staged = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(staged, path)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise

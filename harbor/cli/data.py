@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from harbor.cli.common import err_console, state, write_private_file
+from harbor.cli.common import err_console, state
+from harbor.runtime.files import write_private_file
 
 secrets_app = typer.Typer(help="Manage the key that encrypts stored secrets.", no_args_is_help=True)
 

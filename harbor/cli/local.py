@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from harbor import __version__
-from harbor.cli.common import print_json, print_table, state, write_private_file
+from harbor.cli.common import print_json, print_table, state
 from harbor.errors import ConfigError, PluginConflict, Unauthorized
+from harbor.runtime.files import write_private_file
 from harbor.settings import describe_settings
 
 if TYPE_CHECKING:

@@ -62,6 +62,12 @@ def team_enabled(node: Node) -> bool:
     return node.license.has(TEAM_FEATURE)
 
 
+def require_team(node: Node) -> None:
+    """Forbidden unless the node is licensed for team operators (inviting, joining)."""
+    if not team_enabled(node):
+        raise Forbidden(NEEDS_LICENCE)
+
+
 def require_role(principal: Principal, needed: str) -> None:
     """Forbidden unless the operator's role is at least ``needed`` (agents are not checked
     here: the operator/agent split comes first)."""

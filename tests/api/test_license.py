@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from harbor.runtime.cloud.tokens import node_key_path
 from harbor.store.types import utcnow
+from harbor.testkit import RecordedRequest, Reply, Upstream
 from tests.cloud.conftest import LiveCloud, enrollment_code, sign_up
 from tests.conftest import free_port
 from tests.runtime.test_license_tokens import NODE_ID, TestCloud
@@ -25,39 +23,25 @@ ROUTES = [
 ENROLL = {"url": "http://127.0.0.1:9", "code": "ABCD-EFGH"}
 
 
-class FakeCloud:
+class FakeCloud(Upstream):
     """A loopback stand-in for the cloud's enroll endpoint, answering a license for ``sub``."""
 
     def __init__(self, sub: str = NODE_ID) -> None:
+        super().__init__()
         self.signer = TestCloud()
         self.sub = sub
-        self.bodies: list[dict[str, object]] = []
-        fake = self
+        self.route("POST", "/api/v1/nodes/enroll", self._enrolled)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+    @property
+    def bodies(self) -> list[object]:
+        """The JSON bodies the node sent."""
+        return [request["json"] for request in self.requests]
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                fake.bodies.append(json.loads(self.rfile.read(length)))
-                body = json.dumps({
-                    "node_id": NODE_ID, "keys": fake.signer.jwks, "account_email": "m@example.org",
-                    "license": fake.signer.mint(node_id=fake.sub, issued=utcnow()),
-                }).encode()  # fmt: skip
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _enrolled(self, _request: RecordedRequest) -> Reply:
+        return Reply(201, {
+            "node_id": NODE_ID, "keys": self.signer.jwks, "account_email": "m@example.org",
+            "license": self.signer.mint(node_id=self.sub, issued=utcnow()),
+        })  # fmt: skip
 
 
 @pytest.fixture

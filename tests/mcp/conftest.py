@@ -5,8 +5,6 @@ Every test here runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -16,14 +14,13 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from harbor.api.app import create_app
 from harbor.node import Node
 from tests.api.calls_fixtures import make_port, publish
-from tests.conftest import database_url_for, free_port
+from tests.conftest import database_url_for, serving
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -64,27 +61,6 @@ class LiveNode:
         return str(created.json()["key"]["key"])
 
 
-def serve(node: Node) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """Serve the node's app on a free loopback port in a thread; wait until it answers."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(node=node),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            timeout_graceful_shutdown=2,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the node did not start"
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def live(harbor_node, operator_token, agent_key, loop_connector, upstream) -> Iterator[LiveNode]:
     """The test node on loopback: ``up`` reaches the loopback upstream; three actions published.
@@ -93,19 +69,18 @@ def live(harbor_node, operator_token, agent_key, loop_connector, upstream) -> It
     (write) and denies ``up.wipe`` (destructive). Approvals wait at most 20 s in MCP.
     """
     harbor_node.settings.mcp_approval_wait_seconds = 20
-    server, thread, url = serve(harbor_node)
-    operator = httpx.Client(
-        base_url=url, headers={"Authorization": f"Bearer {operator_token}"}, timeout=30
-    )
-    make_port(operator, upstream.url)
-    for action, risk in (("read_item", "read"), ("touch", "write"), ("wipe", "destructive")):
-        publish(operator, "up", action, risk)
-    try:
-        yield LiveNode(url=url, node=harbor_node, operator=operator, agent_key=agent_key)
-    finally:
-        operator.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+    # Open MCP streams would hold a graceful shutdown for long: give them 2 s.
+    with serving(create_app(node=harbor_node), timeout_graceful_shutdown=2) as url:
+        operator = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {operator_token}"}, timeout=30
+        )
+        make_port(operator, upstream.url)
+        for action, risk in (("read_item", "read"), ("touch", "write"), ("wipe", "destructive")):
+            publish(operator, "up", action, risk)
+        try:
+            yield LiveNode(url=url, node=harbor_node, operator=operator, agent_key=agent_key)
+        finally:
+            operator.close()
 
 
 def http_client(key: str) -> httpx2.AsyncClient:

@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
@@ -38,7 +35,8 @@ from harbor.node import Node
 from harbor.runtime import identity
 from harbor.testing import OPERATOR_PASSWORD
 from tests.api.calls_fixtures import make_port, publish
-from tests.conftest import database_url_for, free_port
+from tests.conftest import LiveServer as LiveConsole  # the console is a node served live
+from tests.conftest import database_url_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -102,32 +100,6 @@ def signed_in_client(ui_client: httpx.Client, operator: str) -> httpx.Client:
 
 
 # --- a live node ----------------------------------------------------------------------------
-
-
-class LiveConsole:
-    """The node's app under uvicorn in a thread, on a loopback port."""
-
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> LiveConsole:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the console's node did not start on loopback")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
 
 
 @pytest.fixture

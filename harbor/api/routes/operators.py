@@ -23,8 +23,6 @@ from harbor.contracts import (
     Problem,
     TokenCreated,
 )
-from harbor.errors import Forbidden
-from harbor.node import Node
 from harbor.runtime import operators
 from harbor.runtime.audit import Actor
 from harbor.runtime.state import get_operator_settings
@@ -37,11 +35,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 NEEDS_TEAM: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "The node is not licensed for team operators"},
 }
-
-
-def _require_team(node: Node) -> None:
-    if not operators.team_enabled(node):
-        raise Forbidden(operators.NEEDS_LICENCE)
 
 
 @router.get("", response_model=list[OperatorPublic])
@@ -86,7 +79,7 @@ def create_invitation(
     body: InvitationCreate, node: NodeDep, actor: ActorDep, principal: PrincipalDep
 ) -> InvitationCreated:
     """A one-time invitation link for a new operator with ``role`` (shown once)."""
-    _require_team(node)
+    operators.require_team(node)
     with node.store.session(actor) as session:
         public_url = get_operator_settings(session).public_url
         return operators.create_invitation(session, body, principal, public_url)
@@ -116,6 +109,6 @@ def revoke_invitation(invitation_id: RowId, node: NodeDep, actor: ActorDep) -> N
 )
 def join(body: InvitationAccept, node: NodeDep) -> TokenCreated:
     """Accept an invitation: create the account and receive its first operator token."""
-    _require_team(node)
+    operators.require_team(node)
     with node.store.session(Actor(type="operator", name=body.name)) as session:
         return operators.accept_invitation(session, body)

@@ -7,7 +7,6 @@ so the time rules can be tested without waiting.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
+
+from harbor.runtime.files import write_private_file
 
 ALGORITHM = "EdDSA"
 LICENSE_TYPE = "harbor-license+jwt"
@@ -74,17 +75,7 @@ def save_node_key(path: Path, key: Ed25519PrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    staged = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(staged, path)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
+    write_private_file(path, pem)
 
 
 def load_node_key(path: Path) -> Ed25519PrivateKey:

@@ -12,7 +12,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harbor.contracts import InvitationAccept, InvitationCreate, OperatorUpdate
-from harbor.errors import Forbidden, HarborError
+from harbor.errors import HarborError
 from harbor.node import Node
 from harbor.runtime import operators
 from harbor.runtime.audit import Actor
@@ -71,8 +71,7 @@ def invite(
 ) -> HTMLResponse:
     """Create a one-time invitation link and show it once."""
     try:
-        if not operators.team_enabled(node):
-            raise Forbidden(operators.NEEDS_LICENCE)
+        operators.require_team(node)
         spec = build_model(InvitationCreate, {"role": role})
         with node.store.session(operator.actor) as session:
             public_url = get_operator_settings(session).public_url
@@ -165,8 +164,7 @@ def join(
 ) -> HTMLResponse | RedirectResponse:
     """Create the account and sign the new operator in."""
     try:
-        if not operators.team_enabled(node):
-            raise Forbidden(operators.NEEDS_LICENCE)
+        operators.require_team(node)
         spec = build_model(
             InvitationAccept, {"token": token, "name": name.strip(), "password": password}
         )
